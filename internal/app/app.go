@@ -1,0 +1,104 @@
+// Package app wires yiwang's parts together: database, keys, clock, the
+// contexts' services and the web server. The command and the end-to-end
+// tests build the very same application through it.
+package app
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"path/filepath"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"yiwang/internal/clock"
+	"yiwang/internal/db"
+	"yiwang/internal/demo"
+	"yiwang/internal/identity"
+	"yiwang/internal/secret"
+	"yiwang/internal/web"
+)
+
+// Config says where the data lives and how to run.
+type Config struct {
+	DSN     string // postgres://… or "" for SQLite in DataDir
+	DataDir string
+	// DataKey is the personal-data master key; nil reads or creates
+	// DataDir/keys/data.key.
+	DataKey       []byte
+	Log           *slog.Logger
+	Version       string
+	SecureCookies bool
+	Registry      *prometheus.Registry
+	Clock         *clock.Adjustable
+}
+
+// App is a running yiwang.
+type App struct {
+	DB         *db.DB
+	Identity   *identity.Service
+	Server     *web.Server
+	Clock      *clock.Adjustable
+	Migrations int
+	KeyCreated bool
+}
+
+// New opens and migrates the database, loads the key and builds the server.
+func New(ctx context.Context, cfg Config) (*App, error) {
+	if cfg.Log == nil {
+		cfg.Log = slog.Default()
+	}
+	if cfg.Clock == nil {
+		cfg.Clock = &clock.Adjustable{}
+	}
+	d, err := db.Open(ctx, cfg.DSN, filepath.Join(cfg.DataDir, "yiwang.db"))
+	if err != nil {
+		return nil, err
+	}
+	a := &App{DB: d, Clock: cfg.Clock}
+	ok := false
+	defer func() {
+		if !ok {
+			d.Close()
+		}
+	}()
+	if a.Migrations, err = d.Migrate(ctx); err != nil {
+		return nil, err
+	}
+	key := cfg.DataKey
+	if key == nil {
+		key, a.KeyCreated, err = secret.LoadOrCreateKeyFile(filepath.Join(cfg.DataDir, "keys", "data.key"))
+		if err != nil {
+			return nil, fmt.Errorf("personal-data key: %w", err)
+		}
+	}
+	box, err := secret.New(key)
+	if err != nil {
+		return nil, err
+	}
+	a.Identity = identity.NewService(d, box, cfg.Clock)
+	a.Server, err = web.New(web.Config{DB: d, Identity: a.Identity, Box: box, Clock: cfg.Clock, Log: cfg.Log,
+		Version: cfg.Version, SecureCookies: cfg.SecureCookies, Registry: cfg.Registry})
+	if err != nil {
+		return nil, err
+	}
+	ok = true
+	return a, nil
+}
+
+// LoadDemo loads the demo data when the database is empty; loaded tells
+// whether it did.
+func (a *App) LoadDemo(ctx context.Context) (accounts []demo.Account, loaded bool, err error) {
+	empty, err := demo.IsEmpty(ctx, a.DB)
+	if err != nil || !empty {
+		return nil, false, err
+	}
+	accounts, err = demo.Load(ctx, a.Identity)
+	if err != nil {
+		return nil, false, fmt.Errorf("load demo data: %w", err)
+	}
+	return accounts, true, nil
+}
+
+// Close releases the database.
+func (a *App) Close() error { return a.DB.Close() }

@@ -1,0 +1,135 @@
+package db_test
+
+import (
+	"context"
+	"errors"
+	"io/fs"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"yiwang/internal/apperr"
+	"yiwang/internal/db"
+	"yiwang/internal/db/dbtest"
+)
+
+func versions(t *testing.T, d db.Dialect) []string {
+	t.Helper()
+	fsys, err := db.MigrationFS(d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	names, err := fs.Glob(fsys, "*.sql")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, n := range names {
+		v, _, ok := strings.Cut(n, "_")
+		if !ok {
+			t.Fatalf("%s/%s: migration name must be VERSION_name.sql", d, n)
+		}
+		out = append(out, v)
+	}
+	return out
+}
+
+func TestBothDialectsCarryTheSameMigrationVersions(t *testing.T) {
+	lite, pg := versions(t, db.SQLite), versions(t, db.Postgres)
+	if len(lite) == 0 {
+		t.Fatal("no migrations embedded")
+	}
+	if !slices.Equal(lite, pg) {
+		t.Fatalf("migration versions differ:\nsqlite:   %v\npostgres: %v", lite, pg)
+	}
+}
+
+func TestRebind(t *testing.T) {
+	d := dbtest.SQLite(t)
+	if got := d.Rebind("SELECT ? , ?"); got != "SELECT ? , ?" {
+		t.Fatalf("sqlite rebind changed the query: %q", got)
+	}
+}
+
+func TestRedactDSN(t *testing.T) {
+	got := db.RedactDSN("postgres://app:s3cret@db:5432/yiwang?sslmode=disable")
+	if strings.Contains(got, "s3cret") {
+		t.Fatalf("password leaked: %s", got)
+	}
+	got = db.RedactDSN("postgres://db/yiwang?password=s3cret")
+	if strings.Contains(got, "s3cret") {
+		t.Fatalf("password leaked: %s", got)
+	}
+}
+
+func TestOpenRejectsForeignDSN(t *testing.T) {
+	_, err := db.Open(context.Background(), "mysql://x", t.TempDir()+"/x.db")
+	if err == nil {
+		t.Fatal("a mysql DSN was accepted")
+	}
+}
+
+// TestStore runs on both databases: transactions commit or roll back whole,
+// constraint errors map to the same apperr kinds, time round-trips.
+func TestStore(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		cur, latest, err := d.MigrationVersion(ctx)
+		if err != nil || cur != latest || cur == 0 {
+			t.Fatalf("version cur=%d latest=%d err=%v", cur, latest, err)
+		}
+		// Migrating again is a no-op.
+		if n, err := d.Migrate(ctx); err != nil || n != 0 {
+			t.Fatalf("second migrate ran %d, err %v", n, err)
+		}
+		now := time.Date(2026, 9, 30, 8, 30, 0, 123456000, time.UTC)
+		insert := func(q db.Querier, code, name string) error {
+			_, err := q.ExecContext(ctx, `INSERT INTO regions (code, name, full_name, level, parent_code) VALUES (?, ?, ?, 1, NULL)`, code, name, name)
+			return err
+		}
+		if err := insert(d, "330000000000", "浙江省"); err != nil {
+			t.Fatal(err)
+		}
+		// Duplicate primary key is a Conflict on both databases.
+		if err := insert(d, "330000000000", "浙江省"); !apperr.Is(err, apperr.Conflict) {
+			t.Fatalf("duplicate: want conflict, got %v", err)
+		}
+		// A failing transaction leaves nothing behind.
+		boom := errors.New("boom")
+		err = d.InTx(ctx, func(tx *db.Tx) error {
+			if err := insert(tx, "320000000000", "江苏省"); err != nil {
+				return err
+			}
+			return boom
+		})
+		if !errors.Is(err, boom) {
+			t.Fatalf("InTx returned %v", err)
+		}
+		var n int
+		if err := d.QueryRowContext(ctx, `SELECT count(*) FROM regions WHERE code = ?`, "320000000000").Scan(&n); err != nil || n != 0 {
+			t.Fatalf("rolled-back row visible: n=%d err=%v", n, err)
+		}
+		// Foreign key violation is Invalid on both.
+		_, err = d.ExecContext(ctx, `INSERT INTO departments (id, code, name, short_name, credit_code, region_code, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+			"d1", "x", "某局", "某局", "113301227045123456", "110000000000", now)
+		if !apperr.Is(err, apperr.Invalid) {
+			t.Fatalf("fk: want invalid, got %v", err)
+		}
+		// Time round-trips at microsecond precision and compares correctly.
+		if _, err := d.ExecContext(ctx, `INSERT INTO departments (id, code, name, short_name, credit_code, region_code, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+			"d2", "x", "某局", "某局", "113301227045123456", "330000000000", now); err != nil {
+			t.Fatal(err)
+		}
+		var got time.Time
+		if err := d.QueryRowContext(ctx, `SELECT created_at FROM departments WHERE id = ? AND created_at > ?`, "d2", now.Add(-time.Millisecond)).Scan(&got); err != nil {
+			t.Fatal(err)
+		}
+		if !got.Equal(now) {
+			t.Fatalf("time round trip: %v != %v", got, now)
+		}
+		if err := d.Ping(ctx); err != nil {
+			t.Fatal(err)
+		}
+	})
+}
