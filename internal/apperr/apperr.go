@@ -15,14 +15,15 @@ import (
 type Code string
 
 const (
-	Invalid         Code = "invalid"
-	NotFound        Code = "not_found"
-	Conflict        Code = "conflict"
-	Forbidden       Code = "forbidden"
-	Unauthenticated Code = "unauthenticated"
-	TooLarge        Code = "too_large"
-	RateLimited     Code = "rate_limited"
-	Internal        Code = "internal"
+	Invalid          Code = "invalid"
+	NotFound         Code = "not_found"
+	Conflict         Code = "conflict"
+	Forbidden        Code = "forbidden"
+	Unauthenticated  Code = "unauthenticated"
+	TooLarge         Code = "too_large"
+	RateLimited      Code = "rate_limited"
+	MethodNotAllowed Code = "method_not_allowed"
+	Internal         Code = "internal"
 )
 
 // Error is an error a person can act on.

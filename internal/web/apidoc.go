@@ -65,7 +65,7 @@ func (s *Server) OpenAPI() map[string]any {
 			"properties": map[string]any{"error": map[string]any{
 				"type": "object", "required": []string{"code", "message"},
 				"properties": map[string]any{
-					"code":      map[string]any{"type": "string", "enum": []string{"invalid", "not_found", "conflict", "forbidden", "unauthenticated", "too_large", "rate_limited", "internal"}},
+					"code":      map[string]any{"type": "string", "enum": []string{"invalid", "not_found", "conflict", "forbidden", "unauthenticated", "too_large", "rate_limited", "method_not_allowed", "internal"}},
 					"message":   map[string]any{"type": "string", "description": "给用户看的中文说明"},
 					"fields":    map[string]any{"type": "object", "additionalProperties": map[string]any{"type": "string"}},
 					"requestId": map[string]any{"type": "string"},
@@ -221,6 +221,16 @@ func structSchema(t reflect.Type, defs map[string]any) map[string]any {
 	out := map[string]any{"type": "object", "properties": props}
 	if len(required) > 0 {
 		out["required"] = required
+	}
+	return out
+}
+
+// APIPatterns lists the "METHOD /path" patterns of every registered API
+// route (for the test that keeps the OpenAPI document true).
+func (s *Server) APIPatterns() []string {
+	out := make([]string, 0, len(s.routes))
+	for _, rt := range s.routes {
+		out = append(out, rt.Method+" "+rt.Path)
 	}
 	return out
 }

@@ -20,7 +20,7 @@ import (
 
 var (
 	errNotFound         = apperr.New(apperr.NotFound, "您访问的页面或接口不存在")
-	errMethodNotAllowed = &apperr.Error{Code: apperr.Invalid, Message: "不支持该请求方法"}
+	errMethodNotAllowed = apperr.New(apperr.MethodNotAllowed, "该地址不支持此请求方法")
 	errPanic            = errors.New("handler panicked")
 	errCSRF             = apperr.New(apperr.Forbidden, "页面已过期或请求来源不明，请刷新页面后重试")
 	errLoginRequired    = apperr.New(apperr.Unauthenticated, "请先登录")

@@ -137,7 +137,7 @@ func (s *Server) redirect(w http.ResponseWriter, r *http.Request, to, flash stri
 var errorTitles = map[apperr.Code]string{
 	apperr.Invalid: "请求有误", apperr.NotFound: "页面不存在", apperr.Conflict: "操作冲突",
 	apperr.Forbidden: "无权访问", apperr.Unauthenticated: "请先登录", apperr.TooLarge: "内容过大",
-	apperr.RateLimited: "操作过于频繁", apperr.Internal: "系统繁忙",
+	apperr.RateLimited: "操作过于频繁", apperr.MethodNotAllowed: "请求方法有误", apperr.Internal: "系统繁忙",
 }
 
 // pageFail answers an error with a page. An anonymous visitor who needs to
@@ -169,6 +169,9 @@ func (s *Server) formFail(w http.ResponseWriter, r *http.Request, name string, p
 type pageHandler func(w http.ResponseWriter, r *http.Request) error
 
 func (s *Server) page(pattern string, need authNeed, h pageHandler) {
+	if _, path, _ := strings.Cut(pattern, " "); strings.HasPrefix(path, "/api/") {
+		panic("API routes must be registered with s.api so they are documented: " + pattern)
+	}
 	s.mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
 		if need == authRequired && principal(r) == nil {
 			s.pageFail(w, r, errLoginRequired)

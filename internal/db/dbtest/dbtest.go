@@ -54,9 +54,10 @@ func PostgresDSN(t testing.TB) string {
 	return dsn
 }
 
-// Postgres opens a migrated database in a fresh schema that is dropped when
-// the test ends, so tests never see each other's rows.
-func Postgres(t testing.TB) *db.DB {
+// PostgresSchemaDSN creates a fresh, empty schema in the test database,
+// drops it when the test ends, and returns a DSN whose search_path is that
+// schema, so tests never see each other's rows.
+func PostgresSchemaDSN(t testing.TB) string {
 	t.Helper()
 	dsn := PostgresDSN(t)
 	ctx := context.Background()
@@ -82,7 +83,14 @@ func Postgres(t testing.TB) *db.DB {
 	q := u.Query()
 	q.Set("search_path", schema)
 	u.RawQuery = q.Encode()
-	d, err := db.Open(ctx, u.String(), "")
+	return u.String()
+}
+
+// Postgres opens a migrated database in a fresh schema.
+func Postgres(t testing.TB) *db.DB {
+	t.Helper()
+	ctx := context.Background()
+	d, err := db.Open(ctx, PostgresSchemaDSN(t), "")
 	if err != nil {
 		t.Fatalf("open postgres schema: %v", err)
 	}
