@@ -347,4 +347,3 @@ func cmdAuditVerify(ctx context.Context, args []string, getenv func(string) stri
 	fmt.Fprintf(stdout, "审计链完整：%d 条记录，链头 #%d\n", rep.Checked, rep.HeadSeq)
 	return nil
 }
-

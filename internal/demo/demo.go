@@ -221,4 +221,3 @@ func IsEmpty(ctx context.Context, q db.Querier) (bool, error) {
 	}
 	return n == 0, nil
 }
-

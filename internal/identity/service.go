@@ -284,4 +284,3 @@ func (s *Service) SetElderMode(ctx context.Context, accountID string, on bool) e
 	_, err := s.DB.ExecContext(ctx, `UPDATE accounts SET elder_mode = ? WHERE id = ?`, on, accountID)
 	return err
 }
-

@@ -143,7 +143,7 @@ func (s *Server) routesAPI() {
 	s.api(apiRoute{Method: "POST", Path: "/api/v1/people/{id}/reveal", Tag: "人员", Summary: "查看完整个人信息（须填事由，写入审计留痕）", Auth: authRequired,
 		Request: revealRequest{}, Response: identity.PersonUnmasked{}, Errors: []int{404}}, s.apiRevealPerson)
 	s.api(apiRoute{Method: "GET", Path: "/api/v1/audit", Tag: "留痕", Summary: "审计记录（平台管理员、效能监察人员）", Auth: authRequired,
-		Query: []param{{Name: "objectType"}, {Name: "objectId"}, {Name: "actor", Desc: "操作人账号 ID"}, {Name: "before", Desc: "翻页：只看序号小于此值的记录"}},
+		Query:    []param{{Name: "objectType"}, {Name: "objectId"}, {Name: "actor", Desc: "操作人账号 ID"}, {Name: "before", Desc: "翻页：只看序号小于此值的记录"}},
 		Response: auditList{}, Errors: []int{403}}, s.apiAudit)
 	s.api(apiRoute{Method: "GET", Path: "/api/v1/audit/verify", Tag: "留痕", Summary: "校验审计哈希链", Auth: authRequired, Response: auditReport{}, Errors: []int{403}}, s.apiAuditVerify)
 	s.api(apiRoute{Method: "GET", Path: "/api/v1/version", Tag: "运维", Summary: "版本与数据库类型", Response: versionInfo{}}, s.apiVersion)
