@@ -21,6 +21,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime/debug"
 	"strconv"
 	"syscall"
 	"time"
@@ -188,6 +189,7 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 		return err
 	}
 	start := time.Now()
+	tuneGC(getenv, log)
 	var key []byte
 	if v := getenv("YIWANG_DATA_KEY"); v != "" {
 		if key, err = secret.ParseKey(v); err != nil {
@@ -260,6 +262,19 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 	}
 	log.Info("stopped")
 	return nil
+}
+
+// tuneGC raises the GC target unless the operator set GOGC. yiwang's live
+// heap is small (tens of MB), so with the default GOGC=100 a loaded server
+// collects every few milliseconds and the pauses show in p99 latency;
+// measured with bench/load, GOGC=400 roughly halves p99 for a few tens of
+// MB more memory. GOMEMLIMIT, when set, still caps the heap.
+func tuneGC(getenv func(string) string, log *slog.Logger) {
+	if getenv("GOGC") != "" {
+		return
+	}
+	debug.SetGCPercent(400)
+	log.Debug("GC target set", "gogc", 400)
 }
 
 func displayAddr(a string) string {

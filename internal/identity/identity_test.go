@@ -162,6 +162,9 @@ func TestStoreSuite(t *testing.T) {
 			t.Fatalf("purge: %d %v", n, err)
 		}
 		token, _, _ = s.StartSession(ctx, window, "api", "127.0.0.1", "test")
+		if _, err := s.Authenticate(ctx, token); err != nil { // now cached
+			t.Fatal(err)
+		}
 		if err := s.Logout(ctx, token); err != nil {
 			t.Fatal(err)
 		}
@@ -178,9 +181,13 @@ func TestStoreSuite(t *testing.T) {
 		// A disabled account cannot log in, and its sessions stop working.
 		citizen, _ := s.Login(ctx, "citizen2", demo.Password, "ip")
 		tok, _, _ := s.StartSession(ctx, citizen, "browser", "ip", "")
+		if _, err := s.Authenticate(ctx, tok); err != nil { // now cached
+			t.Fatal(err)
+		}
 		if _, err := d.ExecContext(ctx, `UPDATE accounts SET disabled = ? WHERE username = 'citizen2'`, true); err != nil {
 			t.Fatal(err)
 		}
+		s.InvalidateAccount(citizen.AccountID)
 		if _, err := s.Login(ctx, "citizen2", demo.Password, "ip"); !apperr.Is(err, apperr.Forbidden) {
 			t.Fatalf("disabled login: %v", err)
 		}

@@ -39,6 +39,7 @@ type Service struct {
 	Box     *secret.Box
 	Clock   clock.Clock
 	Limiter *LoginLimiter
+	cache   sessionCache
 }
 
 func NewService(d *db.DB, box *secret.Box, c clock.Clock) *Service {
@@ -158,6 +159,9 @@ func (s *Service) Authenticate(ctx context.Context, token string) (*Principal, e
 	}
 	h := tokenHash(token)
 	now := s.now()
+	if p, ok := s.cache.get(h, now); ok {
+		return p, nil
+	}
 	var accountID string
 	var expires, lastSeen time.Time
 	err := s.DB.QueryRowContext(ctx, `SELECT account_id, expires_at, last_seen_at FROM sessions WHERE token_hash = ?`, h).Scan(&accountID, &expires, &lastSeen)
@@ -176,6 +180,7 @@ func (s *Service) Authenticate(ctx context.Context, token string) (*Principal, e
 			return nil, err
 		}
 	}
+	s.cache.put(h, p, expires, now)
 	return p, nil
 }
 
@@ -186,6 +191,7 @@ func (s *Service) Logout(ctx context.Context, token string) error {
 	}
 	h := tokenHash(token)
 	now := s.now()
+	s.cache.drop(h)
 	return s.DB.InTx(ctx, func(tx *db.Tx) error {
 		var accountID string
 		err := tx.QueryRowContext(ctx, `SELECT account_id FROM sessions WHERE token_hash = ?`, h).Scan(&accountID)
@@ -203,6 +209,11 @@ func (s *Service) Logout(ctx context.Context, token string) error {
 }
 
 // PurgeExpiredSessions deletes sessions that have expired.
+// InvalidateAccount makes every cached session of an account be checked
+// against the database again (call it after disabling an account or
+// changing its roles).
+func (s *Service) InvalidateAccount(accountID string) { s.cache.dropAccount(accountID) }
+
 func (s *Service) PurgeExpiredSessions(ctx context.Context) (int64, error) {
 	r, err := s.DB.ExecContext(ctx, `DELETE FROM sessions WHERE expires_at <= ?`, s.now())
 	if err != nil {
@@ -282,5 +293,6 @@ func nullable(s string) any {
 // SetElderMode stores the account's interface preference.
 func (s *Service) SetElderMode(ctx context.Context, accountID string, on bool) error {
 	_, err := s.DB.ExecContext(ctx, `UPDATE accounts SET elder_mode = ? WHERE id = ?`, on, accountID)
+	s.cache.dropAccount(accountID)
 	return err
 }
