@@ -127,7 +127,7 @@ func (b *Box) Open(field, sealed string) (string, error) {
 	if !ok {
 		return "", errors.New("secret: unknown key version")
 	}
-	raw, err := base64.RawStdEncoding.DecodeString(rest)
+	raw, err := base64.RawStdEncoding.Strict().DecodeString(rest)
 	if err != nil || len(raw) < b.aead.NonceSize() {
 		return "", errors.New("secret: malformed ciphertext")
 	}
