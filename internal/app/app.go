@@ -11,6 +11,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"yiwang/internal/catalog"
 	"yiwang/internal/clock"
 	"yiwang/internal/db"
 	"yiwang/internal/demo"
@@ -37,6 +38,7 @@ type Config struct {
 type App struct {
 	DB         *db.DB
 	Identity   *identity.Service
+	Catalog    *catalog.Service
 	Server     *web.Server
 	Clock      *clock.Adjustable
 	Migrations int
@@ -77,7 +79,8 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 		return nil, err
 	}
 	a.Identity = identity.NewService(d, box, cfg.Clock)
-	a.Server, err = web.New(web.Config{DB: d, Identity: a.Identity, Box: box, Clock: cfg.Clock, Log: cfg.Log,
+	a.Catalog = catalog.NewService(d, a.Identity, cfg.Clock, cfg.Log)
+	a.Server, err = web.New(web.Config{DB: d, Identity: a.Identity, Catalog: a.Catalog, Box: box, Clock: cfg.Clock, Log: cfg.Log,
 		Version: cfg.Version, SecureCookies: cfg.SecureCookies, Registry: cfg.Registry})
 	if err != nil {
 		return nil, err

@@ -12,6 +12,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"yiwang/internal/catalog"
 	"yiwang/internal/clock"
 	"yiwang/internal/db"
 	"yiwang/internal/identity"
@@ -23,6 +24,7 @@ import (
 type Config struct {
 	DB       *db.DB
 	Identity *identity.Service
+	Catalog  *catalog.Service
 	Box      *secret.Box
 	Clock    clock.Clock
 	Log      *slog.Logger
@@ -65,6 +67,8 @@ func New(cfg Config) (*Server, error) {
 	s.routesOps()
 	s.routesAPI()
 	s.routesPages()
+	s.routesCatalogAPI()
+	s.routesCatalogPages()
 	s.origin = http.NewCrossOriginProtection()
 	return s, nil
 }

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"yiwang/internal/catalog"
 	"yiwang/internal/identity"
 )
 
@@ -59,6 +60,12 @@ var funcs = template.FuncMap{
 	},
 	"has": func(p *identity.Principal, role string) bool { return p.HasRole(identity.Role(role)) },
 	"add": func(a, b int) int { return a + b },
+	"limit": func(l catalog.Limit) string {
+		if l.Amount == 0 {
+			return "即办"
+		}
+		return fmt.Sprintf("%d个%s", l.Amount, catalog.LimitUnits[l.Unit])
+	},
 	// dict builds the argument map of a sub-template: dict "Name" "x" "Label" "y".
 	"dict": func(kv ...any) (map[string]any, error) {
 		if len(kv)%2 != 0 {

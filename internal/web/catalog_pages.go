@@ -1,0 +1,261 @@
+package web
+
+import (
+	"encoding/csv"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+
+	"yiwang/internal/apperr"
+	"yiwang/internal/catalog"
+	"yiwang/internal/identity"
+)
+
+func (s *Server) routesCatalogPages() {
+	s.page("GET /items", authOptional, s.itemsPage)
+	s.page("GET /items/{code}", authOptional, s.itemPage)
+	s.page("GET /items/{code}/print", authOptional, s.itemPrintPage)
+	s.page("GET /lists", authOptional, s.listsPage)
+	s.page("GET /lists/{list}", authOptional, s.listPage)
+	s.page("GET /lists/{list}/csv", authOptional, s.listCSV)
+	s.page("GET /admin/catalogue", authRequired, s.adminCatalogue)
+	s.page("POST /admin/catalogue/import", authRequired, s.adminCatalogueImport)
+	s.page("GET /admin/catalogue/export", authRequired, s.adminCatalogueExport)
+}
+
+type itemsPageData struct {
+	Query       catalog.Query
+	Result      catalog.SearchResult
+	Departments []identity.Department
+	Types       []option
+	Lists       []catalog.List
+	Themes      []string
+	Pages       []int
+	PrevURL     string
+	NextURL     string
+}
+
+type option struct{ Value, Label string }
+
+func sortedOptions(m map[string]string) []option {
+	out := make([]option, 0, len(m))
+	for k, v := range m {
+		out = append(out, option{k, v})
+	}
+	for i := 1; i < len(out); i++ {
+		for j := i; j > 0 && out[j].Value < out[j-1].Value; j-- {
+			out[j], out[j-1] = out[j-1], out[j]
+		}
+	}
+	return out
+}
+
+func (s *Server) itemsPage(w http.ResponseWriter, r *http.Request) error {
+	v := r.URL.Query()
+	q, err := queryFrom(v)
+	if err != nil {
+		return err
+	}
+	snap, err := s.Catalog.Snapshot(r.Context())
+	if err != nil {
+		return err
+	}
+	res, err := snap.Search(q)
+	if err != nil {
+		return err
+	}
+	deps, err := s.Identity.Departments(r.Context())
+	if err != nil {
+		return err
+	}
+	data := itemsPageData{Query: q, Result: res, Departments: deps, Types: sortedOptions(catalog.ItemTypes), Lists: catalog.Lists,
+		Themes: append(append([]string{}, catalog.PersonThemes...), catalog.CompanyThemes...)}
+	pageURL := func(p int) string {
+		u := url.Values{}
+		for k, vs := range v {
+			u[k] = vs
+		}
+		u.Set("page", strconv.Itoa(p))
+		return "/items?" + u.Encode()
+	}
+	if res.Page > 1 {
+		data.PrevURL = pageURL(res.Page - 1)
+	}
+	if res.Page*res.PageSize < res.Total {
+		data.NextURL = pageURL(res.Page + 1)
+	}
+	title := "找服务"
+	if q.Q != "" {
+		title = "“" + q.Q + "”的搜索结果"
+	}
+	s.render(w, r, http.StatusOK, "items", page{Title: title, Data: data, Form: v})
+	return nil
+}
+
+type itemPageData struct {
+	Entry     *catalog.Entry
+	Item      *catalog.Item
+	Form      *catalog.Form
+	Answers   catalog.Answers
+	Complete  bool
+	Materials []catalog.Material
+	Versions  []catalog.VersionInfo
+	Current   bool
+	Print     bool
+	Dict      map[string]map[string]string
+	Depth     string
+}
+
+func (s *Server) itemData(r *http.Request) (*itemPageData, error) {
+	e, it, form, err := s.itemVersion(r, r.PathValue("code"), r.URL.Query().Get("version"))
+	if err != nil {
+		return nil, err
+	}
+	answers := it.AnswersFrom(r.URL.Query().Get)
+	versions, err := s.Catalog.Versions(r.Context(), e.ID)
+	if err != nil {
+		return nil, err
+	}
+	return &itemPageData{Entry: e, Item: it, Form: form, Answers: answers, Complete: it.Complete(answers),
+		Materials: it.MaterialsFor(answers), Versions: versions, Current: it.Version == e.Item.Version,
+		Dict: map[string]map[string]string{"type": catalog.ItemTypes, "level": catalog.Levels, "power": catalog.PowerSources,
+			"handling": catalog.HandlingTypes, "object": catalog.ServiceObjects, "unit": catalog.LimitUnits, "scope": catalog.Scopes, "result": catalog.ResultTypes},
+		Depth: catalog.OnlineDepths[it.OnlineDepth]}, nil
+}
+
+func (s *Server) itemPage(w http.ResponseWriter, r *http.Request) error {
+	d, err := s.itemData(r)
+	if err != nil {
+		return err
+	}
+	s.render(w, r, http.StatusOK, "item", page{Title: d.Item.Name, Data: d})
+	return nil
+}
+
+func (s *Server) itemPrintPage(w http.ResponseWriter, r *http.Request) error {
+	d, err := s.itemData(r)
+	if err != nil {
+		return err
+	}
+	d.Print = true
+	s.render(w, r, http.StatusOK, "item", page{Title: d.Item.Name + " 办事指南（一次告知）", Data: d})
+	return nil
+}
+
+type listsPageData struct {
+	Lists []listInfo
+}
+
+func (s *Server) listsPage(w http.ResponseWriter, r *http.Request) error {
+	infos, _, err := s.listInfos(r)
+	if err != nil {
+		return err
+	}
+	s.render(w, r, http.StatusOK, "lists", page{Title: "事项清单", Data: listsPageData{Lists: infos}})
+	return nil
+}
+
+type listPageData struct {
+	List    listInfo
+	Entries []*catalog.Entry
+}
+
+func (s *Server) listPage(w http.ResponseWriter, r *http.Request) error {
+	info, members, err := s.listMembers(r, r.PathValue("list"))
+	if err != nil {
+		return err
+	}
+	s.render(w, r, http.StatusOK, "list", page{Title: info.Name, Data: listPageData{List: info, Entries: members}})
+	return nil
+}
+
+// listCSV downloads a list as CSV (UTF-8 with BOM so spreadsheet programs
+// read the Chinese correctly).
+func (s *Server) listCSV(w http.ResponseWriter, r *http.Request) error {
+	info, members, err := s.listMembers(r, r.PathValue("list"))
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="list-%s.csv"; filename*=UTF-8''%s.csv`, info.Slug, url.PathEscape(info.Name)))
+	_, _ = w.Write([]byte("\ufeff"))
+	cw := csv.NewWriter(w)
+	_ = cw.Write([]string{"序号", "事项名称", "业务办理项编码", "实施编码", "基本编码", "事项类型", "实施机关", "法定时限", "承诺时限", "到现场次数", "网办深度"})
+	for i, e := range members {
+		it := &e.Item
+		_ = cw.Write([]string{strconv.Itoa(i + 1), it.Name, it.Code, it.ImplCode, it.BaseCode, catalog.ItemTypes[it.Type], e.DeptName,
+			limitText(it.LegalLimit), limitText(it.PromisedLimit), strconv.Itoa(it.Visits), catalog.OnlineDepths[it.OnlineDepth]})
+	}
+	cw.Flush()
+	return cw.Error()
+}
+
+func limitText(l catalog.Limit) string {
+	if l.Amount == 0 {
+		return "即办"
+	}
+	return strconv.Itoa(l.Amount) + catalog.LimitUnits[l.Unit]
+}
+
+type adminCatalogueData struct {
+	Items   int
+	Lists   []listInfo
+	Report  *catalog.ImportReport
+	Message string
+}
+
+func (s *Server) adminCatalogue(w http.ResponseWriter, r *http.Request) error {
+	if err := requireAdmin(r); err != nil {
+		return err
+	}
+	return s.renderAdminCatalogue(w, r, http.StatusOK, nil, "")
+}
+
+func (s *Server) renderAdminCatalogue(w http.ResponseWriter, r *http.Request, status int, rep *catalog.ImportReport, errMsg string) error {
+	infos, snap, err := s.listInfos(r)
+	if err != nil {
+		return err
+	}
+	s.render(w, r, status, "admin_catalogue", page{Title: "事项库管理", Error: errMsg,
+		Data: adminCatalogueData{Items: len(snap.Entries), Lists: infos, Report: rep}})
+	return nil
+}
+
+func (s *Server) adminCatalogueImport(w http.ResponseWriter, r *http.Request) error {
+	if err := requireAdmin(r); err != nil {
+		return err
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, catalog.MaxImportBytes+1<<20)
+	file, _, err := r.FormFile("file")
+	if err != nil {
+		return s.renderAdminCatalogue(w, r, http.StatusBadRequest, nil, "请选择要导入的事项库文件（JSON）")
+	}
+	defer file.Close()
+	f, err := catalog.DecodeFile(file)
+	if err != nil {
+		return s.renderAdminCatalogue(w, r, statusOf(apperr.CodeOf(err)), nil, apperr.Message(err))
+	}
+	rep, err := s.Catalog.Import(r.Context(), principal(r), f)
+	if err != nil {
+		if rep == nil {
+			return err
+		}
+		return s.renderAdminCatalogue(w, r, http.StatusBadRequest, rep, apperr.Message(err))
+	}
+	s.redirect(w, r, "/admin/catalogue", fmt.Sprintf("导入完成：%d 个事项（新增 %d，更新 %d，未变 %d），%d 张申请表", rep.Items, rep.Created, rep.Updated, rep.Unchanged, rep.Forms))
+	return nil
+}
+
+func (s *Server) adminCatalogueExport(w http.ResponseWriter, r *http.Request) error {
+	if err := requireAdmin(r); err != nil {
+		return err
+	}
+	f, err := s.Catalog.Export(r.Context())
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Content-Disposition", `attachment; filename="yiwang-catalogue.json"`)
+	writeJSON(w, http.StatusOK, f)
+	return nil
+}
