@@ -84,8 +84,13 @@ func scanDept(row interface{ Scan(...any) error }, d *Department) error {
 	return row.Scan(&d.ID, &d.Code, &d.Name, &d.ShortName, &d.CreditCode, &d.RegionCode, &d.RegionName, &d.Phone, &d.Address, &d.CreatedAt)
 }
 
-// Departments lists all departments, by region then code.
+// Departments lists all departments, by region then code. The list is
+// cached (see refTTL); callers must not modify it.
 func (s *Service) Departments(ctx context.Context) ([]Department, error) {
+	return s.depts.get(ctx, s.loadDepartments)
+}
+
+func (s *Service) loadDepartments(ctx context.Context) ([]Department, error) {
 	rows, err := s.DB.QueryContext(ctx, `SELECT `+deptCols+` FROM departments d JOIN regions r ON r.code = d.region_code ORDER BY d.region_code, d.code`)
 	if err != nil {
 		return nil, err
@@ -198,6 +203,7 @@ func (s *Service) CreateDepartment(ctx context.Context, actor *Principal, in New
 	if err != nil {
 		return nil, err
 	}
+	s.depts.reset()
 	return s.Department(ctx, id)
 }
 
@@ -207,9 +213,14 @@ func insertDepartment(ctx context.Context, q db.Querier, id string, in NewDepart
 	return err
 }
 
-// Centres lists the service centres with their windows (two queries, not
-// one per centre).
+// Centres lists the service centres with their windows (cached like
+// Departments; callers must not modify it).
 func (s *Service) Centres(ctx context.Context) ([]Centre, error) {
+	return s.centres.get(ctx, s.loadCentres)
+}
+
+// loadCentres reads centres and windows in two queries, not one per centre.
+func (s *Service) loadCentres(ctx context.Context) ([]Centre, error) {
 	rows, err := s.DB.QueryContext(ctx, `SELECT id, name, region_code, address, hours, phone FROM service_centres ORDER BY region_code, name`)
 	if err != nil {
 		return nil, err

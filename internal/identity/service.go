@@ -40,6 +40,8 @@ type Service struct {
 	Clock   clock.Clock
 	Limiter *LoginLimiter
 	cache   sessionCache
+	depts   refCache[Department]
+	centres refCache[Centre]
 }
 
 func NewService(d *db.DB, box *secret.Box, c clock.Clock) *Service {

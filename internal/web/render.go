@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	"yiwang/internal/apperr"
@@ -110,8 +111,10 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 		}
 		s.clearCookie(w, r, flashCookie)
 	}
-	var buf bytes.Buffer
-	if err := s.views.Render(&buf, name, pg); err != nil {
+	buf := bufPool.Get().(*bytes.Buffer)
+	buf.Reset()
+	defer bufPool.Put(buf)
+	if err := s.views.Render(buf, name, pg); err != nil {
 		s.Log.ErrorContext(r.Context(), "render", "template", name, "err", err, "request_id", pg.RequestID)
 		http.Error(w, internalMessage, http.StatusInternalServerError)
 		return
@@ -124,6 +127,9 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 }
 
 const flashCookie = "yiwang_flash"
+
+// bufPool reuses page buffers: pages are rendered whole before sending.
+var bufPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
 // redirect sends the browser on after a successful POST, with a one-time
 // message for the next page.
