@@ -35,9 +35,9 @@ func sampleItem() Item {
 		LegalBasis:     []LegalBasis{{Law: "《中华人民共和国食品安全法》", Article: "第三十五条", Text: "国家对食品生产经营实行许可制度。"}},
 		Conditions:     "有与经营的食品品种、数量相适应的经营场所。",
 		ServiceObjects: []string{"1", "2"}, HandlingType: "2",
-		LegalLimit:     Limit{Amount: 20, Unit: "1"}, PromisedLimit: Limit{Amount: 5, Unit: "1"},
+		LegalLimit: Limit{Amount: 20, Unit: "1"}, PromisedLimit: Limit{Amount: 5, Unit: "1"},
 		SpecialProcedures: []SpecialProcedure{{Name: "现场核查", Limit: Limit{Amount: 10, Unit: "1"}}},
-		Place: "桐庐县政务服务中心", Hours: "工作日 8:30–17:00", Consult: "0571-64282002", Complaint: "12345",
+		Place:             "桐庐县政务服务中心", Hours: "工作日 8:30–17:00", Consult: "0571-64282002", Complaint: "12345",
 		Visits: 1, OnlineDepth: 4, Scope: "city",
 		Flags:   Flags{Tolerance: true, Pledge: true, CityWide: true, FreeMail: true},
 		Process: []Step{{Name: "申请"}, {Name: "受理"}, {Name: "审查"}, {Name: "决定"}},
@@ -87,7 +87,10 @@ func TestValidateNamesEveryProblem(t *testing.T) {
 		{"bad type", func(it *Item) { it.Type = "99" }, "type", "不在字典中"},
 		{"base code letters", func(it *Item) { it.BaseCode = "00011701100X" }, "baseCode", "12位数字"},
 		{"base code type mismatch", func(it *Item) { it.BaseCode = "000717011000" }, "baseCode", "事项类型代码 01"},
-		{"impl code other dept", func(it *Item) { it.ImplCode = testDepts["wsjk"].CreditCode + "4" + it.BaseCode; it.Code = it.ImplCode + "01" }, "implCode", "不一致"},
+		{"impl code other dept", func(it *Item) {
+			it.ImplCode = testDepts["wsjk"].CreditCode + "4" + it.BaseCode
+			it.Code = it.ImplCode + "01"
+		}, "implCode", "不一致"},
 		{"impl code level", func(it *Item) { it.ImplCode = it.ImplCode[:18] + "3" + it.BaseCode; it.Code = it.ImplCode + "01" }, "implCode", "行使层级"},
 		{"code length", func(it *Item) { it.Code = it.Code + "1" }, "code", "33位"},
 		{"unknown department", func(it *Item) { it.Department = "xyz" }, "department", "不存在"},
@@ -212,5 +215,27 @@ func TestSearchFindsEverydayWords(t *testing.T) {
 	}
 	if hits := ix.Search("完全无关的火星文"); len(hits) != 0 && docs[hits[0].Doc].Name == "食品经营许可（新办）" {
 		t.Errorf("nonsense query ranks an item: %v", hits)
+	}
+}
+
+func TestStats(t *testing.T) {
+	a, b, c := sampleItem(), sampleItem(), sampleItem()
+	b.Department, b.OnlineDepth, b.Visits, b.HandlingType, b.PromisedLimit = "wsjk", 2, 2, "1", Limit{Amount: 1, Unit: "1"}
+	c.LegalLimit, c.PromisedLimit = Limit{Amount: 0, Unit: "1"}, Limit{Amount: 0, Unit: "1"}
+	sn := &Snapshot{Entries: []*Entry{{Item: a, DeptName: "市场监管"}, {Item: b, DeptName: "卫健"}, {Item: c, DeptName: "市场监管"}}}
+	st := sn.Stats()
+	r := st.Total
+	if r.Items != 3 || r.OnlineCapable != 2.0/3 || r.FullyOnline != 2.0/3 || r.AtMostOnce != 2.0/3 || r.Instant != 1.0/3 {
+		t.Fatalf("rates: %+v", r)
+	}
+	// Comparable: a (20→5) and b (20→1): 1 − 6/40.
+	if r.ComparableItems != 2 || r.LegalDays != 40 || r.PromisedDays != 6 || r.Compression != 1-6.0/40 {
+		t.Fatalf("compression: %+v", r)
+	}
+	if len(st.Departments) != 2 || st.Departments[0].Department != "scjg" || st.Departments[0].Items != 2 {
+		t.Fatalf("per department: %+v", st.Departments)
+	}
+	if (&Snapshot{}).Stats().Total.OnlineCapable != 0 {
+		t.Fatal("empty catalogue")
 	}
 }

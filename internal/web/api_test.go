@@ -323,7 +323,9 @@ func TestRegisterAPI(t *testing.T) {
 func TestOpsRoutes(t *testing.T) {
 	a := newApp(t, "")
 	c := a.api(t)
-	for path, want := range map[string]string{"/healthz": "ok", "/readyz": "ready", "/metrics": "yiwang_http_requests_total"} {
+	// In order: /metrics shows the requests counted before it.
+	for _, pw := range [][2]string{{"/healthz", "ok"}, {"/readyz", "ready"}, {"/metrics", `yiwang_http_requests_total{code="200",method="GET",route="GET /healthz"} 1`}} {
+		path, want := pw[0], pw[1]
 		r := c.call("GET", path, nil)
 		if r.Status != 200 || !strings.Contains(r.Raw, want) {
 			t.Fatalf("%s: %d %s", path, r.Status, snippet(r.Raw))

@@ -78,6 +78,8 @@ func (s *Server) routesCatalogAPI() {
 		Query: []param{{Name: "version", Desc: "历史版本号；省略为现行版本"}}, Response: itemDetail{}, Errors: []int{404}}, s.apiItem)
 	s.api(apiRoute{Method: "GET", Path: "/api/v1/lists", Tag: "事项库", Summary: "清单目录及事项数", Response: listIndex{}}, s.apiLists)
 	s.api(apiRoute{Method: "GET", Path: "/api/v1/lists/{list}", Tag: "事项库", Summary: "一个清单的全部事项", Response: listDetail{}, Errors: []int{404}}, s.apiList)
+	s.api(apiRoute{Method: "GET", Path: "/api/v1/catalogue/stats", Tag: "事项库", Summary: "事项库统计：网上可办率、全程网办率、最多跑一次、即办件占比、时限压缩",
+		Response: catalog.Stats{}}, s.apiStats)
 	s.api(apiRoute{Method: "POST", Path: "/api/v1/catalogue/import", Tag: "事项库", Summary: "导入事项库（全部成功或全部不导入，并报告每处问题）", Auth: authRequired,
 		Request: catalog.File{}, Response: catalog.ImportReport{}, Errors: []int{403}}, s.apiImport)
 	s.api(apiRoute{Method: "GET", Path: "/api/v1/catalogue/export", Tag: "事项库", Summary: "导出事项库（现行版本与申请表）", Auth: authRequired,
@@ -220,7 +222,7 @@ func (s *Server) apiImport(w http.ResponseWriter, r *http.Request) error {
 	if !principal(r).HasRole("admin") {
 		return apperr.New(apperr.Forbidden, "只有平台管理员可以导入事项库")
 	}
-	r.Body = http.MaxBytesReader(w, r.Body, catalog.MaxImportBytes)
+	// DecodeFile stops reading past catalog.MaxImportBytes.
 	f, err := catalog.DecodeFile(r.Body)
 	if err != nil {
 		return err
@@ -251,5 +253,14 @@ func (s *Server) apiExport(w http.ResponseWriter, r *http.Request) error {
 	}
 	w.Header().Set("Content-Disposition", `attachment; filename="yiwang-catalogue.json"`)
 	writeJSON(w, http.StatusOK, f)
+	return nil
+}
+
+func (s *Server) apiStats(w http.ResponseWriter, r *http.Request) error {
+	snap, err := s.Catalog.Snapshot(r.Context())
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, snap.Stats())
 	return nil
 }

@@ -22,6 +22,7 @@ func (s *Server) routesCatalogPages() {
 	s.page("GET /admin/catalogue", authRequired, s.adminCatalogue)
 	s.page("POST /admin/catalogue/import", authRequired, s.adminCatalogueImport)
 	s.page("GET /admin/catalogue/export", authRequired, s.adminCatalogueExport)
+	s.page("GET /admin/catalogue/stats", authRequired, s.adminCatalogueStats)
 }
 
 type itemsPageData struct {
@@ -257,5 +258,18 @@ func (s *Server) adminCatalogueExport(w http.ResponseWriter, r *http.Request) er
 	}
 	w.Header().Set("Content-Disposition", `attachment; filename="yiwang-catalogue.json"`)
 	writeJSON(w, http.StatusOK, f)
+	return nil
+}
+
+func (s *Server) adminCatalogueStats(w http.ResponseWriter, r *http.Request) error {
+	p := principal(r)
+	if !p.HasRole(identity.RoleAdmin) && !p.HasRole(identity.RoleSupervisor) {
+		return apperr.New(apperr.Forbidden, "只有平台管理员和效能监察人员可以查看事项库统计")
+	}
+	snap, err := s.Catalog.Snapshot(r.Context())
+	if err != nil {
+		return err
+	}
+	s.render(w, r, http.StatusOK, "admin_catalogue_stats", page{Title: "事项库统计", Data: snap.Stats()})
 	return nil
 }

@@ -42,7 +42,7 @@ func navFor(p *identity.Principal, path string) []navItem {
 	items := []navItem{{Href: "/", Label: "首页"}}
 	switch {
 	case p == nil:
-		items = append(items, navItem{Href: "/departments", Label: "部门目录"}, navItem{Href: "/centres", Label: "办事大厅"})
+		items = append(items, navItem{Href: "/items", Label: "找服务"}, navItem{Href: "/lists", Label: "清单"}, navItem{Href: "/centres", Label: "办事大厅"})
 	case p.IsStaff():
 		if p.HasRole(identity.RoleClerk) {
 			items = append(items, navItem{Href: "/desk", Label: "窗口工作台"})
@@ -58,7 +58,7 @@ func navFor(p *identity.Principal, path string) []navItem {
 		}
 		items = append(items, navItem{Href: "/me", Label: "我的信息"})
 	default:
-		items = append(items, navItem{Href: "/cases", Label: "我的办件"}, navItem{Href: "/departments", Label: "找服务"}, navItem{Href: "/me", Label: "我的信息"})
+		items = append(items, navItem{Href: "/cases", Label: "我的办件"}, navItem{Href: "/items", Label: "找服务"}, navItem{Href: "/me", Label: "我的信息"})
 	}
 	for i := range items {
 		items[i].Active = items[i].Href == path || (items[i].Href != "/" && strings.HasPrefix(path, items[i].Href+"/"))

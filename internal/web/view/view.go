@@ -58,8 +58,11 @@ var funcs = template.FuncMap{
 		}
 		return string(k)
 	},
-	"has": func(p *identity.Principal, role string) bool { return p.HasRole(identity.Role(role)) },
-	"add": func(a, b int) int { return a + b },
+	"has":           func(p *identity.Principal, role string) bool { return p.HasRole(identity.Role(role)) },
+	"add":           func(a, b int) int { return a + b },
+	"themesPerson":  func() []string { return catalog.PersonThemes },
+	"themesCompany": func() []string { return catalog.CompanyThemes },
+	"pct":           func(f float64) string { return fmt.Sprintf("%.1f%%", f*100) },
 	"limit": func(l catalog.Limit) string {
 		if l.Amount == 0 {
 			return "即办"
