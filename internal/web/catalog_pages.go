@@ -16,6 +16,7 @@ func (s *Server) routesCatalogPages() {
 	s.page("GET /items", authOptional, s.itemsPage)
 	s.page("GET /items/{code}", authOptional, s.itemPage)
 	s.page("GET /items/{code}/print", authOptional, s.itemPrintPage)
+	s.page("GET /items/{code}/guide.pdf", authOptional, s.itemGuidePDF)
 	s.page("GET /lists", authOptional, s.listsPage)
 	s.page("GET /lists/{list}", authOptional, s.listPage)
 	s.page("GET /lists/{list}/csv", authOptional, s.listCSV)
@@ -272,4 +273,19 @@ func (s *Server) adminCatalogueStats(w http.ResponseWriter, r *http.Request) err
 	}
 	s.render(w, r, http.StatusOK, "admin_catalogue_stats", page{Title: "事项库统计", Data: snap.Stats()})
 	return nil
+}
+
+func (s *Server) itemGuidePDF(w http.ResponseWriter, r *http.Request) error {
+	d, err := s.itemData(r)
+	if err != nil {
+		return err
+	}
+	b, err := catalog.GuidePDF(d.Item, d.Entry.DeptName, d.Answers)
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/pdf")
+	w.Header().Set("Content-Disposition", fmt.Sprintf(`inline; filename="guide-%s.pdf"; filename*=UTF-8''%s.pdf`, d.Item.Code, url.PathEscape(d.Item.Name+"办事指南")))
+	_, err = w.Write(b)
+	return err
 }

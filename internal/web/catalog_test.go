@@ -238,3 +238,27 @@ func TestCataloguePages(t *testing.T) {
 		t.Fatalf("stats page: %s", snippet(p.Body))
 	}
 }
+
+func TestGuidePDF(t *testing.T) {
+	a := newApp(t, "")
+	if r := a.api(t).login("admin").call("POST", "/api/v1/catalogue/import", smallCatalogue(t)); r.Status != 200 {
+		t.Fatal(r.Raw)
+	}
+	b := a.browser(t)
+	p := b.get("/items/000117011000/guide.pdf?kind=new")
+	if p.Status != 200 || p.Header.Get("Content-Type") != "application/pdf" || !strings.HasPrefix(p.Body, "%PDF-") {
+		t.Fatalf("pdf: %d %s %.20q", p.Status, p.Header.Get("Content-Type"), p.Body)
+	}
+	if len(p.Body) > 400<<10 {
+		t.Errorf("guide PDF is %d KB: the font subset is not working", len(p.Body)>>10)
+	}
+	text := pdfText(t, []byte(p.Body))
+	for _, want := range []string{"食品经营许可（新办） 办事指南", "20个工作日", "经营场所平面布局图", "可容缺", "《中华人民共和国食品安全法》"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("PDF text lacks %q", want)
+		}
+	}
+	if strings.Contains(text, "变更情况说明") {
+		t.Error("PDF lists a material of another situation")
+	}
+}
