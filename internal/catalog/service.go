@@ -384,7 +384,7 @@ func versionRef(v int) string {
 func (s *Service) Version(ctx context.Context, code string, version int) (*Item, *Form, error) {
 	var data, form string
 	err := s.DB.QueryRowContext(ctx, `SELECT v.data, v.form_data FROM catalog_versions v JOIN catalog_items i ON i.id = v.item_id
-		WHERE i.code = ? AND v.version = ? AND v.status <> 'draft'`, code, version).Scan(&data, &form)
+		WHERE i.code = ? AND v.version = ?`, code, version).Scan(&data, &form)
 	if db.IsNoRows(err) {
 		return nil, nil, apperr.New(apperr.NotFound, "未找到该事项的这一版本")
 	}
@@ -415,7 +415,7 @@ type VersionInfo struct {
 
 // Versions lists the published and superseded versions of an item.
 func (s *Service) Versions(ctx context.Context, itemID string) ([]VersionInfo, error) {
-	rows, err := s.DB.QueryContext(ctx, `SELECT version, status, effective_from, published_at FROM catalog_versions WHERE item_id = ? AND status <> 'draft' ORDER BY version DESC`, itemID)
+	rows, err := s.DB.QueryContext(ctx, `SELECT version, status, effective_from, published_at FROM catalog_versions WHERE item_id = ? ORDER BY version DESC`, itemID)
 	if err != nil {
 		return nil, err
 	}

@@ -107,6 +107,7 @@ type itemPageData struct {
 	Print     bool
 	Dict      map[string]map[string]string
 	Depth     string
+	Preview   string // draft id when previewing an unpublished draft
 }
 
 func (s *Server) itemData(r *http.Request) (*itemPageData, error) {

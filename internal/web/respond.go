@@ -147,3 +147,5 @@ func jsonTypeName(kind string) string {
 }
 
 func asMaxBytes(err error, target **http.MaxBytesError) bool { return errors.As(err, target) }
+
+func asAppErr(err error, target **apperr.Error) bool { return errors.As(err, target) }

@@ -69,6 +69,7 @@ func New(cfg Config) (*Server, error) {
 	s.routesPages()
 	s.routesCatalogAPI()
 	s.routesCatalogPages()
+	s.routesCatalogEditor()
 	s.origin = http.NewCrossOriginProtection()
 	return s, nil
 }

@@ -62,7 +62,23 @@ var funcs = template.FuncMap{
 	"add":           func(a, b int) int { return a + b },
 	"themesPerson":  func() []string { return catalog.PersonThemes },
 	"themesCompany": func() []string { return catalog.CompanyThemes },
-	"pct":           func(f float64) string { return fmt.Sprintf("%.1f%%", f*100) },
+	"join":          strings.Join,
+	"in": func(v string, list []string) bool {
+		for _, x := range list {
+			if x == v {
+				return true
+			}
+		}
+		return false
+	},
+	"options": func(opts []catalog.Option) string {
+		var b strings.Builder
+		for _, o := range opts {
+			b.WriteString(o.ID + "=" + o.Label + "\n")
+		}
+		return b.String()
+	},
+	"pct": func(f float64) string { return fmt.Sprintf("%.1f%%", f*100) },
 	"limit": func(l catalog.Limit) string {
 		if l.Amount == 0 {
 			return "即办"

@@ -1,0 +1,176 @@
+package web_test
+
+import (
+	"html"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+var (
+	reInput    = regexp.MustCompile(`<input id="[^"]*" name="([^"]+)" value="([^"]*)"`)
+	reCheckbox = regexp.MustCompile(`<input type="checkbox" name="([^"]+)" value="([^"]*)" checked>`)
+	reSelect   = regexp.MustCompile(`(?s)<select id="[^"]*" name="([^"]+)"[^>]*>(.*?)</select>`)
+	reSelected = regexp.MustCompile(`<option value="([^"]*)" selected>`)
+	reTextarea = regexp.MustCompile(`(?s)<textarea id="[^"]*" name="([^"]+)"[^>]*>(.*?)</textarea>`)
+)
+
+// formValues reads the editor form as a browser would submit it unchanged.
+func formValues(body string) url.Values {
+	v := url.Values{}
+	for _, m := range reInput.FindAllStringSubmatch(body, -1) {
+		v.Set(m[1], html.UnescapeString(m[2]))
+	}
+	for _, m := range reCheckbox.FindAllStringSubmatch(body, -1) {
+		v.Add(m[1], html.UnescapeString(m[2]))
+	}
+	for _, m := range reSelect.FindAllStringSubmatch(body, -1) {
+		if s := reSelected.FindStringSubmatch(m[2]); s != nil {
+			v.Set(m[1], html.UnescapeString(s[1]))
+		}
+	}
+	for _, m := range reTextarea.FindAllStringSubmatch(body, -1) {
+		v.Set(m[1], html.UnescapeString(m[2]))
+	}
+	v.Del("csrf")
+	return v
+}
+
+func TestCatalogueEditor(t *testing.T) {
+	eachDB(t, func(t *testing.T, a *testApp) {
+		if r := a.api(t).login("admin").call("POST", "/api/v1/catalogue/import", smallCatalogue(t)); r.Status != 200 {
+			t.Fatal(r.Raw)
+		}
+		b := a.browser(t)
+		b.login("admin")
+		b.get("/admin/catalogue/items")
+		p := b.post("/admin/catalogue/items/000117011000/edit", nil)
+		draftURL := p.Header.Get("Location")
+		if p.Status != 303 || !strings.HasPrefix(draftURL, "/admin/catalogue/drafts/") {
+			t.Fatalf("start edit: %d %s", p.Status, draftURL)
+		}
+		ed := b.get(draftURL)
+		form := formValues(ed.Body)
+		if form.Get("name") != "食品经营许可（新办）" || form.Get("materials.2.necessity") != "容缺" || form.Get("legalBasis.0.law") != "《中华人民共和国食品安全法》" || form.Get("flags.tolerance") != "1" {
+			t.Fatalf("editor does not show the item: %v", form)
+		}
+		// A number that cannot be read: nothing saved, typed values kept.
+		bad := url.Values{}
+		for k, vs := range form {
+			bad[k] = vs
+		}
+		bad.Set("visits", "一次")
+		bad.Set("promisedLimit.amount", "2")
+		bad.Set("op", "save")
+		p = b.post(draftURL, bad)
+		if p.Status != 400 || !strings.Contains(p.Body, "到现场次数应为整数") || !strings.Contains(p.Body, `value="一次"`) {
+			t.Fatalf("bad number: %d %s", p.Status, snippet(p.Body))
+		}
+		if strings.Contains(b.get(draftURL).Body, `name="promisedLimit.amount" value="2"`) {
+			t.Fatal("a draft with an unreadable number was saved")
+		}
+		// Save a change and a new material row.
+		form.Set("promisedLimit.amount", "2")
+		form.Set("materials.4.name", "健康证明")
+		form.Set("materials.4.id", "health")
+		form.Set("materials.4.type", "复印件")
+		form.Set("materials.4.form", "纸质")
+		form.Set("materials.4.necessity", "必要")
+		form.Set("materials.4.copies", "1")
+		form.Set("materials.4.source", "申请人自备")
+		form.Set("op", "save")
+		p = b.post(draftURL, form)
+		if p.Status != 200 || !strings.Contains(p.Body, "草稿已保存") || !strings.Contains(p.Body, "健康证明") {
+			t.Fatalf("save: %d %s", p.Status, snippet(p.Body))
+		}
+		// The published version is untouched until publishing.
+		if r := a.api(t).call("GET", "/api/v1/items/000117011000", nil); r.JSON["promisedLimit"].(map[string]any)["amount"].(float64) != 5 {
+			t.Fatal("saving a draft changed the published item")
+		}
+		// Preview shows the draft.
+		form.Set("op", "preview")
+		pv := b.follow(b.post(draftURL, form))
+		if !strings.Contains(pv.Body, "尚未发布的草稿") || !strings.Contains(pv.Body, "2个工作日") || !strings.Contains(pv.Body, "健康证明") {
+			t.Fatalf("preview: %s", snippet(pv.Body))
+		}
+		// Publishing an incomplete item says exactly what is wrong and publishes nothing.
+		broken := url.Values{}
+		for k, vs := range form {
+			broken[k] = vs
+		}
+		broken.Set("materials.4.necessity", "")
+		broken.Set("conditions", "")
+		broken.Set("op", "publish")
+		p = b.post(draftURL, broken)
+		if p.Status != 400 || !strings.Contains(p.Body, "不能发布") || !strings.Contains(p.Body, "缺少受理条件") || !strings.Contains(p.Body, "materials[4].necessity") {
+			t.Fatalf("publish broken: %d %s", p.Status, snippet(p.Body))
+		}
+		if r := a.api(t).call("GET", "/api/v1/items/000117011000", nil); r.JSON["version"].(float64) != 1 {
+			t.Fatal("a broken draft was published")
+		}
+		// Publish the right one: version 2; version 1 stays readable.
+		form.Set("op", "publish")
+		p = b.post(draftURL, form)
+		if p.Status != 303 || !strings.HasPrefix(p.Header.Get("Location"), "/items/") {
+			t.Fatalf("publish: %d %s", p.Status, snippet(p.Body))
+		}
+		if g := b.follow(p); !strings.Contains(g.Body, "已发布第 2 版") || !strings.Contains(g.Body, "健康证明") {
+			t.Fatalf("published guide: %s", snippet(g.Body))
+		}
+		r := a.api(t).call("GET", "/api/v1/items/000117011000?version=1", nil)
+		if r.JSON["promisedLimit"].(map[string]any)["amount"].(float64) != 5 || strings.Contains(r.Raw, "健康证明") {
+			t.Fatalf("version 1 changed: %s", r.Raw)
+		}
+		if p := b.get(draftURL); p.Status != 404 {
+			t.Fatalf("draft still there after publishing: %d", p.Status)
+		}
+
+		// A new item from a blank draft.
+		p = b.post("/admin/catalogue/drafts", nil)
+		newURL := p.Header.Get("Location")
+		nf := formValues(b.get(newURL).Body)
+		for k, v := range map[string]string{
+			"name": "公共场所卫生许可（新办）", "mainItem": "公共场所卫生许可", "baseCode": "000117036000", "type": "01", "level": "4", "powerSource": "1",
+			"department": "wsjk", "legalBasis.0.law": "《公共场所卫生管理条例》", "legalBasis.0.article": "第八条",
+			"conditions": "具备与经营项目相适应的场所和卫生设施。", "handlingType": "2", "legalLimit.amount": "20", "legalLimit.unit": "1",
+			"promisedLimit.amount": "3", "promisedLimit.unit": "1", "place": "桐庐县政务服务中心", "hours": "工作日", "consult": "0571-64283003", "complaint": "12345",
+			"visits": "1", "onlineDepth": "2", "scope": "county", "process.0.name": "申请", "process.1.name": "决定", "result.type": "licence",
+			"result.name": "公共场所卫生许可证", "result.licenceType": "公共场所卫生许可证", "materials.0.name": "卫生许可申请表", "materials.0.id": "application",
+			"materials.0.type": "原件", "materials.0.form": "纸质", "materials.0.necessity": "必要", "materials.0.copies": "1", "materials.0.source": "申请人自备",
+			"op": "publish",
+		} {
+			nf.Set(k, v)
+		}
+		nf["serviceObjects"] = []string{"2"}
+		nf["themes"] = []string{"准营"}
+		p = b.post(newURL, nf)
+		if p.Status != 303 {
+			t.Fatalf("publish new: %d %s", p.Status, snippet(p.Body))
+		}
+		r = a.api(t).call("GET", "/api/v1/items?q="+url.QueryEscape("公共场所卫生"), nil)
+		if !strings.Contains(r.Raw, "公共场所卫生许可（新办）") || !strings.Contains(r.Raw, "4000117036000"+"01") {
+			t.Fatalf("new item not searchable: %s", r.Raw)
+		}
+
+		// Discard.
+		p = b.post("/admin/catalogue/drafts", nil)
+		tmp := p.Header.Get("Location")
+		b.get(tmp)
+		if p := b.post(tmp, url.Values{"op": {"discard"}}); p.Status != 303 {
+			t.Fatalf("discard: %d", p.Status)
+		}
+		if p := b.get(tmp); p.Status != 404 {
+			t.Fatalf("discarded draft: %d", p.Status)
+		}
+		// Someone without the maintainer role cannot edit.
+		c := a.browser(t)
+		c.login("scjg1")
+		if p := c.get(newURL); p.Status != 404 && p.Status != 403 {
+			t.Fatalf("approver opens a draft: %d", p.Status)
+		}
+		if p := c.get("/admin/catalogue/items"); p.Status != 403 {
+			t.Fatalf("approver editor index: %d", p.Status)
+		}
+	})
+}
