@@ -1,6 +1,7 @@
 package catalog
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
@@ -213,4 +214,25 @@ func (s *Service) Export(ctx context.Context) (*File, error) {
 		f.Items = append(f.Items, e.Item)
 	}
 	return f, nil
+}
+
+// DecodeAny reads an exchange file in either form, telling them apart by
+// content (an .xlsx is a ZIP archive), not by name. Cell problems of a
+// workbook come back as a report with ErrImportRejected.
+func DecodeAny(r io.Reader) (*File, *ImportReport, error) {
+	br := bufio.NewReader(r)
+	head, _ := br.Peek(4)
+	if string(head) != "PK\x03\x04" {
+		f, err := DecodeFile(br)
+		return f, nil, err
+	}
+	f, probs, err := ReadXLSX(br)
+	if err != nil {
+		return nil, nil, err
+	}
+	if len(probs) > 0 {
+		rep := &ImportReport{Items: len(f.Items), Forms: len(f.Forms), Problems: probs}
+		return nil, rep, &apperr.Error{Code: apperr.Invalid, Message: fmt.Sprintf("导入文件有 %d 处无法读取的单元格，未导入任何内容", len(probs)), Err: ErrImportRejected}
+	}
+	return f, nil, nil
 }

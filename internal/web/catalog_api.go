@@ -1,6 +1,7 @@
 package web
 
 import (
+	"bytes"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -80,9 +81,10 @@ func (s *Server) routesCatalogAPI() {
 	s.api(apiRoute{Method: "GET", Path: "/api/v1/lists/{list}", Tag: "事项库", Summary: "一个清单的全部事项", Response: listDetail{}, Errors: []int{404}}, s.apiList)
 	s.api(apiRoute{Method: "GET", Path: "/api/v1/catalogue/stats", Tag: "事项库", Summary: "事项库统计：网上可办率、全程网办率、最多跑一次、即办件占比、时限压缩",
 		Response: catalog.Stats{}}, s.apiStats)
-	s.api(apiRoute{Method: "POST", Path: "/api/v1/catalogue/import", Tag: "事项库", Summary: "导入事项库（全部成功或全部不导入，并报告每处问题）", Auth: authRequired,
+	s.api(apiRoute{Method: "POST", Path: "/api/v1/catalogue/import", Tag: "事项库", Summary: "导入事项库：JSON 或 Excel（.xlsx，按内容识别）；全部成功或全部不导入，并报告每处问题", Auth: authRequired,
 		Request: catalog.File{}, Response: catalog.ImportReport{}, Errors: []int{403}}, s.apiImport)
-	s.api(apiRoute{Method: "GET", Path: "/api/v1/catalogue/export", Tag: "事项库", Summary: "导出事项库（现行版本与申请表）", Auth: authRequired,
+	s.api(apiRoute{Method: "GET", Path: "/api/v1/catalogue/export", Tag: "事项库", Summary: "导出事项库（现行版本与申请表）：JSON，或 ?format=xlsx 的 Excel 工作簿", Auth: authRequired,
+		Query:    []param{{Name: "format", Desc: "json（默认）或 xlsx"}},
 		Response: catalog.File{}, Errors: []int{403}}, s.apiExport)
 }
 
@@ -222,12 +224,11 @@ func (s *Server) apiImport(w http.ResponseWriter, r *http.Request) error {
 	if !principal(r).HasRole("admin") {
 		return apperr.New(apperr.Forbidden, "只有平台管理员可以导入事项库")
 	}
-	// DecodeFile stops reading past catalog.MaxImportBytes.
-	f, err := catalog.DecodeFile(r.Body)
-	if err != nil {
-		return err
+	// The decoders stop reading past catalog.MaxImportBytes.
+	f, rep, err := catalog.DecodeAny(r.Body)
+	if err == nil {
+		rep, err = s.Catalog.Import(r.Context(), principal(r), f)
 	}
-	rep, err := s.Catalog.Import(r.Context(), principal(r), f)
 	if err != nil {
 		if rep != nil {
 			status, body := s.errorBody(r, err)
@@ -247,13 +248,31 @@ func (s *Server) apiExport(w http.ResponseWriter, r *http.Request) error {
 	if !principal(r).HasRole("admin") {
 		return apperr.New(apperr.Forbidden, "只有平台管理员可以导出事项库")
 	}
+	return s.exportCatalogue(w, r)
+}
+
+// exportCatalogue answers JSON, or a workbook with ?format=xlsx.
+func (s *Server) exportCatalogue(w http.ResponseWriter, r *http.Request) error {
 	f, err := s.Catalog.Export(r.Context())
 	if err != nil {
 		return err
 	}
-	w.Header().Set("Content-Disposition", `attachment; filename="yiwang-catalogue.json"`)
-	writeJSON(w, http.StatusOK, f)
-	return nil
+	switch r.URL.Query().Get("format") {
+	case "", "json":
+		w.Header().Set("Content-Disposition", `attachment; filename="yiwang-catalogue.json"`)
+		writeJSON(w, http.StatusOK, f)
+		return nil
+	case "xlsx":
+		var buf bytes.Buffer
+		if err := catalog.WriteXLSX(f, &buf); err != nil {
+			return err
+		}
+		w.Header().Set("Content-Type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+		w.Header().Set("Content-Disposition", `attachment; filename="yiwang-catalogue.xlsx"`)
+		_, err := w.Write(buf.Bytes())
+		return err
+	}
+	return &apperr.Error{Code: apperr.Invalid, Message: "format 只能是 json 或 xlsx", Fields: map[string]string{"format": "json 或 xlsx"}}
 }
 
 func (s *Server) apiStats(w http.ResponseWriter, r *http.Request) error {

@@ -235,11 +235,13 @@ func (s *Server) adminCatalogueImport(w http.ResponseWriter, r *http.Request) er
 		return s.renderAdminCatalogue(w, r, http.StatusBadRequest, nil, "请选择要导入的事项库文件（JSON）")
 	}
 	defer file.Close()
-	f, err := catalog.DecodeFile(file)
-	if err != nil {
+	f, rep, err := catalog.DecodeAny(file)
+	if err != nil && rep == nil {
 		return s.renderAdminCatalogue(w, r, statusOf(apperr.CodeOf(err)), nil, apperr.Message(err))
 	}
-	rep, err := s.Catalog.Import(r.Context(), principal(r), f)
+	if err == nil {
+		rep, err = s.Catalog.Import(r.Context(), principal(r), f)
+	}
 	if err != nil {
 		if rep == nil {
 			return err
@@ -254,13 +256,7 @@ func (s *Server) adminCatalogueExport(w http.ResponseWriter, r *http.Request) er
 	if err := requireAdmin(r); err != nil {
 		return err
 	}
-	f, err := s.Catalog.Export(r.Context())
-	if err != nil {
-		return err
-	}
-	w.Header().Set("Content-Disposition", `attachment; filename="yiwang-catalogue.json"`)
-	writeJSON(w, http.StatusOK, f)
-	return nil
+	return s.exportCatalogue(w, r)
 }
 
 func (s *Server) adminCatalogueStats(w http.ResponseWriter, r *http.Request) error {

@@ -8,6 +8,8 @@ import (
 	"os"
 	"strings"
 	"testing"
+
+	"github.com/xuri/excelize/v2"
 )
 
 func smallCatalogue(t *testing.T) string {
@@ -260,5 +262,72 @@ func TestGuidePDF(t *testing.T) {
 	}
 	if strings.Contains(text, "变更情况说明") {
 		t.Error("PDF lists a material of another situation")
+	}
+}
+
+func TestCatalogueXLSXRoundTrip(t *testing.T) {
+	eachDB(t, func(t *testing.T, a *testApp) {
+		admin := a.api(t).login("admin")
+		if r := admin.call("POST", "/api/v1/catalogue/import", smallCatalogue(t)); r.Status != 200 {
+			t.Fatal(r.Raw)
+		}
+		jsonExport := admin.call("GET", "/api/v1/catalogue/export", nil).Raw
+		x := admin.call("GET", "/api/v1/catalogue/export?format=xlsx", nil)
+		if x.Status != 200 || !strings.HasPrefix(x.Raw, "PK\x03\x04") || !strings.Contains(x.Header.Get("Content-Type"), "spreadsheetml") {
+			t.Fatalf("xlsx export: %d %s", x.Status, x.Header.Get("Content-Type"))
+		}
+		// Importing the workbook changes nothing: it is the same catalogue.
+		r := admin.call("POST", "/api/v1/catalogue/import", []byte(x.Raw))
+		if r.Status != 200 || r.JSON["unchanged"].(float64) != 2 || r.JSON["forms"].(float64) != 1 {
+			t.Fatalf("xlsx re-import: %d %s", r.Status, r.Raw)
+		}
+		if again := admin.call("GET", "/api/v1/catalogue/export", nil).Raw; again != jsonExport {
+			t.Fatal("catalogue differs after an xlsx round trip")
+		}
+		if r := admin.call("GET", "/api/v1/catalogue/export?format=pdf", nil); r.Status != 400 {
+			t.Fatalf("bad format: %d", r.Status)
+		}
+	})
+}
+
+func TestCatalogueXLSXBadCells(t *testing.T) {
+	a := newApp(t, "")
+	admin := a.api(t).login("admin")
+	if r := admin.call("POST", "/api/v1/catalogue/import", smallCatalogue(t)); r.Status != 200 {
+		t.Fatal(r.Raw)
+	}
+	raw := []byte(admin.call("GET", "/api/v1/catalogue/export?format=xlsx", nil).Raw)
+	x, err := excelize.OpenReader(bytes.NewReader(raw))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// 是否收费 is column Y (rowKey + 24th item column); find it by header instead.
+	setByHeader := func(sheet, head string, row int, v string) {
+		rows, _ := x.GetRows(sheet)
+		for c, h := range rows[0] {
+			if h == head {
+				cell, _ := excelize.CoordinatesToCellName(c+1, row)
+				x.SetCellValue(sheet, cell, v)
+				return
+			}
+		}
+		t.Fatalf("no column %s in %s", head, sheet)
+	}
+	setByHeader("事项", "是否收费", 2, "可能")
+	setByHeader("事项", "到现场次数", 3, "两次")
+	setByHeader("申请材料", "事项序号", 2, "99")
+	var buf bytes.Buffer
+	x.Write(&buf)
+	r := admin.call("POST", "/api/v1/catalogue/import", buf.Bytes())
+	if r.Status != 400 {
+		t.Fatalf("bad workbook: %d %s", r.Status, r.Raw)
+	}
+	for _, want := range []string{`"name":"事项","field":"是否收费"`, `应为“是”或“否”`, `"field":"到现场次数"`, `"name":"申请材料","field":"事项序号"`} {
+		if !strings.Contains(r.Raw, want) {
+			t.Errorf("report lacks %s: %s", want, r.Raw)
+		}
+	}
+	if r := admin.call("POST", "/api/v1/catalogue/import", []byte("PK\x03\x04 not really a zip")); r.Status != 400 || !strings.Contains(r.Raw, "xlsx") {
+		t.Fatalf("broken zip: %d %s", r.Status, r.Raw)
 	}
 }
