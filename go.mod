@@ -3,17 +3,17 @@ module yiwang
 go 1.26.8
 
 require (
-	github.com/chromedp/cdproto v0.159.0
-	github.com/chromedp/chromedp v0.23.0
-	github.com/go-ego/gse v0.80.3
-	github.com/google/uuid v1.6.0
-	github.com/jackc/pgx/v5 v5.12.0
-	github.com/pressly/goose/v3 v3.29.0
-	github.com/prometheus/client_golang v1.25.0
-	github.com/signintech/gopdf v0.37.0
-	github.com/xuri/excelize/v2 v2.11.0
-	golang.org/x/crypto v0.58.0
-	modernc.org/sqlite v1.60.1
+	github.com/chromedp/cdproto v0.159.0 // browser tests (e2e): Chrome DevTools protocol types
+	github.com/chromedp/chromedp v0.23.0 // browser tests (e2e): drives headless Chromium from Go, no Node needed
+	github.com/go-ego/gse v0.80.3 // Chinese word segmentation (jieba in Go) for catalogue search; dictionary shipped in internal/catalog/data
+	github.com/google/uuid v1.6.0 // UUIDv7 ids generated in Go (time-ordered, same on both databases)
+	github.com/jackc/pgx/v5 v5.12.0 // PostgreSQL driver, used through database/sql (pgx/v5/stdlib)
+	github.com/pressly/goose/v3 v3.29.0 // embedded per-dialect SQL migrations
+	github.com/prometheus/client_golang v1.25.0 // /metrics in the Prometheus format
+	github.com/signintech/gopdf v0.37.0 // PDF with embedded CJK TrueType subsets (guides, notices); checked with poppler
+	github.com/xuri/excelize/v2 v2.11.0 // .xlsx import/export of the catalogue (v2.11.1 is not fetchable from the proxy)
+	golang.org/x/crypto v0.58.0 // argon2id password hashing
+	modernc.org/sqlite v1.60.1 // embedded SQLite without cgo (pinned: v1.61 needs a pprof replace)
 )
 
 require (
