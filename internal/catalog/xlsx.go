@@ -63,13 +63,18 @@ func boolCol[T any](head string, p func(*T) *bool) col[T] {
 	}}
 }
 
-// listSep separates list values inside one cell.
-const listSep = "、"
+// listSep separates list values inside one cell: a line break, since
+// names themselves often contain 、 or ，. Reading also accepts ；.
+const listSep = "\n"
+
+func splitList(v string) []string {
+	return strings.FieldsFunc(v, func(r rune) bool { return r == '\n' || r == '；' || r == ';' })
+}
 
 func listCol[T any](head string, p func(*T) *[]string) col[T] {
 	return col[T]{head, func(t *T) string { return strings.Join(*p(t), listSep) }, func(t *T, v string) error {
 		*p(t) = nil
-		for _, part := range strings.FieldsFunc(v, func(r rune) bool { return r == '、' || r == ',' || r == '，' || r == ';' || r == '；' || r == '\n' }) {
+		for _, part := range splitList(v) {
 			if s := strings.TrimSpace(part); s != "" {
 				*p(t) = append(*p(t), s)
 			}
@@ -162,7 +167,7 @@ var stepCols = []col[Step]{
 var situationCols = []col[Situation]{
 	strCol("问题标识", func(s *Situation) *string { return &s.ID }),
 	strCol("问题", func(s *Situation) *string { return &s.Question }),
-	{"选项（标识=名称，用、分隔）", func(s *Situation) string {
+	{"选项（每行一个：标识=名称）", func(s *Situation) string {
 		var parts []string
 		for _, o := range s.Options {
 			parts = append(parts, o.ID+"="+o.Label)
@@ -170,7 +175,7 @@ var situationCols = []col[Situation]{
 		return strings.Join(parts, listSep)
 	}, func(s *Situation, v string) error {
 		s.Options = nil
-		for _, part := range strings.FieldsFunc(v, func(r rune) bool { return r == '、' || r == ';' || r == '；' || r == '\n' }) {
+		for _, part := range splitList(v) {
 			id, label, ok := strings.Cut(strings.TrimSpace(part), "=")
 			if !ok {
 				return fmt.Errorf("选项 %q 应写成 标识=名称", part)
@@ -233,7 +238,7 @@ func fieldCols() []col[Field] {
 		num("最小", func(f *Field) **float64 { return &f.Min }),
 		num("最大", func(f *Field) **float64 { return &f.Max }),
 		strCol("校验规则", func(f *Field) *string { return &f.Pattern }),
-		{"选项（标识=名称，用、分隔）", func(f *Field) string {
+		{"选项（每行一个：标识=名称）", func(f *Field) string {
 			var parts []string
 			for _, o := range f.Options {
 				parts = append(parts, o.ID+"="+o.Label)
@@ -241,7 +246,7 @@ func fieldCols() []col[Field] {
 			return strings.Join(parts, listSep)
 		}, func(f *Field, v string) error {
 			f.Options = nil
-			for _, part := range strings.FieldsFunc(v, func(r rune) bool { return r == '、' || r == ';' || r == '；' || r == '\n' }) {
+			for _, part := range splitList(v) {
 				id, label, ok := strings.Cut(strings.TrimSpace(part), "=")
 				if !ok {
 					return fmt.Errorf("选项 %q 应写成 标识=名称", part)

@@ -25,7 +25,14 @@ type testApp struct {
 	Log *bytes.Buffer
 }
 
-func newApp(t testing.TB, dsn string) *testApp {
+// newApp is the application with the demo organisation and accounts but
+// an empty catalogue (tests import what they need); newDemoApp has the
+// whole demo catalogue too.
+func newApp(t testing.TB, dsn string) *testApp { t.Helper(); return buildApp(t, dsn, false) }
+
+func newDemoApp(t testing.TB, dsn string) *testApp { t.Helper(); return buildApp(t, dsn, true) }
+
+func buildApp(t testing.TB, dsn string, withCatalogue bool) *testApp {
 	t.Helper()
 	ctx := context.Background()
 	logs := &bytes.Buffer{}
@@ -35,7 +42,11 @@ func newApp(t testing.TB, dsn string) *testApp {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { a.Close() })
-	if _, loaded, err := a.LoadDemo(ctx); err != nil || !loaded {
+	load := a.LoadDemoAccounts
+	if withCatalogue {
+		load = a.LoadDemo
+	}
+	if _, loaded, err := load(ctx); err != nil || !loaded {
 		t.Fatalf("demo: loaded=%v err=%v", loaded, err)
 	}
 	srv := httptest.NewServer(a.Server)
@@ -47,6 +58,12 @@ func newApp(t testing.TB, dsn string) *testApp {
 func eachDB(t *testing.T, fn func(t *testing.T, a *testApp)) {
 	t.Run("sqlite", func(t *testing.T) { fn(t, newApp(t, "")) })
 	t.Run("postgres", func(t *testing.T) { fn(t, newApp(t, dbtest.PostgresSchemaDSN(t))) })
+}
+
+// eachDemoDB is eachDB with the whole demo catalogue loaded.
+func eachDemoDB(t *testing.T, fn func(t *testing.T, a *testApp)) {
+	t.Run("sqlite", func(t *testing.T) { fn(t, newDemoApp(t, "")) })
+	t.Run("postgres", func(t *testing.T) { fn(t, newDemoApp(t, dbtest.PostgresSchemaDSN(t))) })
 }
 
 // browser is a cookie-keeping client that behaves like a form-posting
