@@ -184,7 +184,9 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	log, err := c.logger(stderr)
+	logOut := newBufferedLog(stderr)
+	defer logOut.Close()
+	log, err := c.logger(logOut)
 	if err != nil {
 		return err
 	}
@@ -247,6 +249,13 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 	fmt.Fprintf(stdout, "yiwang 已启动：%s\n", url)
 
 	go purgeSessions(ctx, ids, log)
+	// Build the catalogue snapshot (search index) now rather than on the
+	// first visitor's request.
+	go func() {
+		if _, err := a.Catalog.Snapshot(ctx); err != nil {
+			log.Warn("catalogue warm-up", "err", err)
+		}
+	}()
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
 	select {

@@ -3,6 +3,7 @@ package catalog
 import (
 	_ "embed"
 	"math"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -27,6 +28,7 @@ type Segmenter struct {
 	seg      gse.Segmenter
 	synonyms map[string][]string // everyday word → canonical terms
 	words    []string            // every synonym word, longest first
+	canon    sync.Map            // canonical term → its search terms (cached)
 }
 
 var (
@@ -254,6 +256,19 @@ func BuildIndex(seg *Segmenter, docs []Doc) *Index {
 	return ix
 }
 
+var scorePool sync.Pool
+
+// canonTerms returns (and remembers) the search terms of a canonical
+// synonym, so expanding a query does not segment the same words again.
+func (s *Segmenter) canonTerms(c string) []string {
+	if v, ok := s.canon.Load(c); ok {
+		return v.([]string)
+	}
+	t := s.Terms(c)
+	s.canon.Store(c, t)
+	return t
+}
+
 // Hit is one search result: a document number and its score.
 type Hit struct {
 	Doc   int
@@ -274,34 +289,50 @@ func (ix *Index) Search(query string) []Hit {
 	if len(terms) > maxQueryTerms {
 		terms = terms[:maxQueryTerms]
 	}
-	scores := map[int32]float64{}
+	// Scores live in a dense array (one slot per document) taken from a
+	// pool; touched remembers which slots to read back and clear.
+	sc, _ := scorePool.Get().(*[]float32)
+	if sc == nil || len(*sc) < ix.n {
+		s := make([]float32, ix.n)
+		sc = &s
+	}
+	scores := *sc
+	var touched []int32
 	apply := func(t string, boost float64) {
 		ps := ix.postings[t]
 		if len(ps) == 0 {
 			return
 		}
-		idf := math.Log(1 + float64(ix.n)/float64(len(ps)))
+		w := float32(boost * math.Log(1+float64(ix.n)/float64(len(ps))))
 		for _, p := range ps {
-			scores[p.doc] += boost * float64(p.weight) * idf
+			if scores[p.doc] == 0 {
+				touched = append(touched, p.doc)
+			}
+			scores[p.doc] += p.weight * w
 		}
 	}
 	for _, t := range terms {
 		apply(t, 1)
 	}
 	for _, c := range expanded {
-		for _, t := range ix.seg.Terms(c) {
+		for _, t := range ix.seg.canonTerms(c) {
 			apply(t, 1.5)
 		}
 	}
-	hits := make([]Hit, 0, len(scores))
-	for d, s := range scores {
-		hits = append(hits, Hit{Doc: int(d), Score: s})
+	hits := make([]Hit, 0, len(touched))
+	for _, d := range touched {
+		hits = append(hits, Hit{Doc: int(d), Score: float64(scores[d])})
+		scores[d] = 0
 	}
-	sort.Slice(hits, func(i, j int) bool {
-		if hits[i].Score != hits[j].Score {
-			return hits[i].Score > hits[j].Score
+	scorePool.Put(sc)
+	slices.SortFunc(hits, func(a, b Hit) int {
+		if a.Score != b.Score {
+			if a.Score > b.Score {
+				return -1
+			}
+			return 1
 		}
-		return hits[i].Doc < hits[j].Doc
+		return a.Doc - b.Doc
 	})
 	// Drop the long tail of incidental matches (a shared bigram in some
 	// material name): keep what scores at least a fifth of the best.

@@ -9,6 +9,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unicode/utf8"
 
 	"github.com/google/uuid"
 
@@ -52,6 +53,23 @@ type Entry struct {
 	DeptName    string
 	Lists       []string
 	PublishedAt time.Time
+	Versions    []VersionInfo // newest first
+
+	memo sync.Map
+}
+
+// Memo returns what build made for key the first time it was asked, for
+// the life of the snapshot (an encoded API answer, a rendered guide).
+func (e *Entry) Memo(key string, build func() ([]byte, error)) ([]byte, error) {
+	if v, ok := e.memo.Load(key); ok {
+		return v.([]byte), nil
+	}
+	b, err := build()
+	if err != nil {
+		return nil, err
+	}
+	e.memo.Store(key, b)
+	return b, nil
 }
 
 // Snapshot is an immutable view of the published catalogue.
@@ -60,7 +78,53 @@ type Snapshot struct {
 	Entries  []*Entry
 	byCode   map[string]*Entry
 	index    *Index
+
+	// results remembers recent searches: the snapshot never changes, so a
+	// result stays right for its lifetime (people ask the same few things).
+	mu      sync.RWMutex
+	results map[Query]SearchResult
+	memo    map[string][]byte
 }
+
+// Memo is Entry.Memo for answers about the whole snapshot (an encoded
+// search page), bounded like the search cache.
+func (sn *Snapshot) Memo(key string, build func() ([]byte, error)) ([]byte, error) {
+	sn.mu.RLock()
+	b, ok := sn.memo[key]
+	sn.mu.RUnlock()
+	if ok {
+		return b, nil
+	}
+	b, err := build()
+	if err != nil {
+		return nil, err
+	}
+	sn.mu.Lock()
+	if sn.memo == nil || len(sn.memo) >= maxCachedResults {
+		sn.memo = make(map[string][]byte)
+	}
+	sn.memo[key] = b
+	sn.mu.Unlock()
+	return b, nil
+}
+
+// Normalized applies the defaults and bounds Search applies, so equal
+// searches have equal queries.
+func (q Query) Normalized() Query {
+	if q.PageSize <= 0 || q.PageSize > 100 {
+		q.PageSize = 20
+	}
+	if q.Page <= 0 {
+		q.Page = 1
+	}
+	if utf8.RuneCountInString(q.Q) > maxQueryRunes {
+		q.Q = string([]rune(q.Q)[:maxQueryRunes])
+	}
+	return q
+}
+
+// maxCachedResults bounds the search cache of one snapshot.
+const maxCachedResults = 4096
 
 // Snapshot returns the current published catalogue, rebuilding it when the
 // revision in the database has moved.
@@ -95,11 +159,7 @@ func (s *Service) Snapshot(ctx context.Context) (*Snapshot, error) {
 func (s *Service) invalidate() { s.checked.Store(0) }
 
 func (s *Service) load(ctx context.Context) (*Snapshot, error) {
-	seg, err := DefaultSegmenter()
-	if err != nil {
-		return nil, fmt.Errorf("segmenter: %w", err)
-	}
-	snap := &Snapshot{byCode: map[string]*Entry{}}
+	snap := &Snapshot{}
 	// Read the revision first: if a publish lands while we read, the next
 	// check sees a newer revision and rebuilds again.
 	if err := s.DB.QueryRowContext(ctx, `SELECT revision FROM catalog_revision WHERE id = 1`).Scan(&snap.Revision); err != nil {
@@ -139,6 +199,24 @@ func (s *Service) load(ctx context.Context) (*Snapshot, error) {
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
+	if err := s.loadVersions(ctx, snap.Entries); err != nil {
+		return nil, err
+	}
+	built, err := NewSnapshot(snap.Entries)
+	if err != nil {
+		return nil, err
+	}
+	built.Revision = snap.Revision
+	return built, nil
+}
+
+// NewSnapshot orders entries and builds the code lookup and search index.
+func NewSnapshot(entries []*Entry) (*Snapshot, error) {
+	seg, err := DefaultSegmenter()
+	if err != nil {
+		return nil, fmt.Errorf("segmenter: %w", err)
+	}
+	snap := &Snapshot{Entries: entries, byCode: map[string]*Entry{}}
 	sort.Slice(snap.Entries, func(i, j int) bool {
 		a, b := snap.Entries[i].Item, snap.Entries[j].Item
 		if a.Department != b.Department {
@@ -163,6 +241,34 @@ func (s *Service) load(ctx context.Context) (*Snapshot, error) {
 	}
 	snap.index = BuildIndex(seg, docs)
 	return snap, nil
+}
+
+// loadVersions attaches every item's version history in one query.
+func (s *Service) loadVersions(ctx context.Context, entries []*Entry) error {
+	byID := make(map[string]*Entry, len(entries))
+	for _, e := range entries {
+		byID[e.ID] = e
+	}
+	rows, err := s.DB.QueryContext(ctx, `SELECT item_id, version, status, effective_from, published_at FROM catalog_versions ORDER BY item_id, version DESC`)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id string
+		var v VersionInfo
+		var at *time.Time
+		if err := rows.Scan(&id, &v.Version, &v.Status, &v.EffectiveFrom, &at); err != nil {
+			return err
+		}
+		if at != nil {
+			v.PublishedAt = *at
+		}
+		if e := byID[id]; e != nil {
+			e.Versions = append(e.Versions, v)
+		}
+	}
+	return rows.Err()
 }
 
 // ByCode finds a published item by its 业务办理项编码, 实施编码 or 基本编码.
@@ -194,12 +300,27 @@ type SearchResult struct {
 // Search answers q from the snapshot: ranked by relevance when there is
 // query text, by department and code otherwise.
 func (sn *Snapshot) Search(q Query) (SearchResult, error) {
-	if q.PageSize <= 0 || q.PageSize > 100 {
-		q.PageSize = 20
+	q = q.Normalized()
+	sn.mu.RLock()
+	res, ok := sn.results[q]
+	sn.mu.RUnlock()
+	if ok {
+		return res, nil
 	}
-	if q.Page <= 0 {
-		q.Page = 1
+	res, err := sn.search(q)
+	if err != nil {
+		return res, err
 	}
+	sn.mu.Lock()
+	if sn.results == nil || len(sn.results) >= maxCachedResults {
+		sn.results = make(map[Query]SearchResult)
+	}
+	sn.results[q] = res
+	sn.mu.Unlock()
+	return res, nil
+}
+
+func (sn *Snapshot) search(q Query) (SearchResult, error) {
 	if q.Page > 10000 {
 		return SearchResult{}, apperr.New(apperr.Invalid, "页码过大")
 	}
@@ -411,26 +532,4 @@ type VersionInfo struct {
 	Status        string    `json:"status"`
 	EffectiveFrom string    `json:"effectiveFrom"`
 	PublishedAt   time.Time `json:"publishedAt"`
-}
-
-// Versions lists the published and superseded versions of an item.
-func (s *Service) Versions(ctx context.Context, itemID string) ([]VersionInfo, error) {
-	rows, err := s.DB.QueryContext(ctx, `SELECT version, status, effective_from, published_at FROM catalog_versions WHERE item_id = ? ORDER BY version DESC`, itemID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []VersionInfo
-	for rows.Next() {
-		var v VersionInfo
-		var at *time.Time
-		if err := rows.Scan(&v.Version, &v.Status, &v.EffectiveFrom, &at); err != nil {
-			return nil, err
-		}
-		if at != nil {
-			v.PublishedAt = *at
-		}
-		out = append(out, v)
-	}
-	return out, rows.Err()
 }

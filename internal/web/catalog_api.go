@@ -2,6 +2,8 @@ package web
 
 import (
 	"bytes"
+	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -114,16 +116,30 @@ func (s *Server) apiItems(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	res, err := snap.Search(q)
+	q = q.Normalized()
+	body, err := snap.Memo(fmt.Sprintf("api-items:%#v", q), func() ([]byte, error) {
+		res, err := snap.Search(q)
+		if err != nil {
+			return nil, err
+		}
+		out := itemPage{Items: []itemSummary{}, Total: res.Total, Page: res.Page, PageSize: res.PageSize}
+		for _, e := range res.Entries {
+			out.Items = append(out.Items, summarize(e))
+		}
+		return json.Marshal(out)
+	})
 	if err != nil {
 		return err
 	}
-	out := itemPage{Items: []itemSummary{}, Total: res.Total, Page: res.Page, PageSize: res.PageSize}
-	for _, e := range res.Entries {
-		out.Items = append(out.Items, summarize(e))
-	}
-	writeJSON(w, http.StatusOK, out)
-	return nil
+	return writeRawJSON(w, body)
+}
+
+// writeRawJSON answers 200 with an already encoded JSON body.
+func writeRawJSON(w http.ResponseWriter, body []byte) error {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	_, err := w.Write(append(body, '\n'))
+	return err
 }
 
 // itemVersion resolves {code} and ?version= to an item, its form and
@@ -149,17 +165,26 @@ func (s *Server) itemVersion(r *http.Request, code, versionParam string) (*catal
 }
 
 func (s *Server) apiItem(w http.ResponseWriter, r *http.Request) error {
-	e, it, form, err := s.itemVersion(r, r.PathValue("code"), r.URL.Query().Get("version"))
+	version := r.URL.Query().Get("version")
+	e, it, form, err := s.itemVersion(r, r.PathValue("code"), version)
 	if err != nil {
 		return err
 	}
-	versions, err := s.Catalog.Versions(r.Context(), e.ID)
+	detail := func() ([]byte, error) {
+		return json.Marshal(itemDetail{Item: *it, TypeName: catalog.ItemTypes[it.Type], DepartmentName: e.DeptName,
+			Lists: nonNil(catalog.ListsOf(it)), FormDefinition: form, Versions: nonNil(e.Versions)})
+	}
+	var body []byte
+	if version == "" {
+		// The current version's answer never changes within a snapshot.
+		body, err = e.Memo("api-detail", detail)
+	} else {
+		body, err = detail()
+	}
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, itemDetail{Item: *it, TypeName: catalog.ItemTypes[it.Type], DepartmentName: e.DeptName,
-		Lists: nonNil(catalog.ListsOf(it)), FormDefinition: form, Versions: nonNil(versions)})
-	return nil
+	return writeRawJSON(w, body)
 }
 
 func (s *Server) listInfos(r *http.Request) ([]listInfo, *catalog.Snapshot, error) {

@@ -116,12 +116,8 @@ func (s *Server) itemData(r *http.Request) (*itemPageData, error) {
 		return nil, err
 	}
 	answers := it.AnswersFrom(r.URL.Query().Get)
-	versions, err := s.Catalog.Versions(r.Context(), e.ID)
-	if err != nil {
-		return nil, err
-	}
 	return &itemPageData{Entry: e, Item: it, Form: form, Answers: answers, Complete: it.Complete(answers),
-		Materials: it.MaterialsFor(answers), Versions: versions, Current: it.Version == e.Item.Version,
+		Materials: it.MaterialsFor(answers), Versions: e.Versions, Current: it.Version == e.Item.Version,
 		Dict: map[string]map[string]string{"type": catalog.ItemTypes, "level": catalog.Levels, "power": catalog.PowerSources,
 			"handling": catalog.HandlingTypes, "object": catalog.ServiceObjects, "unit": catalog.LimitUnits, "scope": catalog.Scopes, "result": catalog.ResultTypes},
 		Depth: catalog.OnlineDepths[it.OnlineDepth]}, nil
