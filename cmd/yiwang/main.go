@@ -34,7 +34,6 @@ import (
 	"yiwang/internal/db"
 	"yiwang/internal/demo"
 	"yiwang/internal/identity"
-	"yiwang/internal/secret"
 )
 
 // version is set at build time with -ldflags "-X main.version=…".
@@ -69,6 +68,8 @@ const usage = `yiwang — 一体化在线政务服务平台
   yiwang demo    [--addr :8080] [--data ./yiwang-data]   载入演示数据（仅空数据目录）并启动
   yiwang serve   [--addr :8080] [--data DIR] [--db postgres://…]   启动服务
   yiwang migrate [--data DIR] [--db postgres://…]         执行数据库迁移
+  yiwang import [--data DIR] [--db DSN] FILE              导入事项库（JSON 或 .xlsx；全部成功或全部不导入）
+  yiwang export [--data DIR] [--db DSN] [--format json|xlsx] FILE   导出事项库
   yiwang audit verify [--data DIR] [--db postgres://…]    校验审计哈希链（被改动时退出码为 3）
   yiwang version                                          显示版本
 
@@ -89,6 +90,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return cmdServe(ctx, args[1:], getenv, stdout, stderr, true)
 	case "migrate":
 		return cmdMigrate(ctx, args[1:], getenv, stdout, stderr)
+	case "import":
+		return cmdImport(ctx, args[1:], getenv, stdout, stderr)
+	case "export":
+		return cmdExport(ctx, args[1:], getenv, stdout, stderr)
 	case "audit":
 		if len(args) < 2 || args[1] != "verify" {
 			fmt.Fprint(stderr, "用法：yiwang audit verify [--data DIR] [--db DSN]\n")
@@ -194,8 +199,8 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 	tuneGC(getenv, log)
 	var key []byte
 	if v := getenv("YIWANG_DATA_KEY"); v != "" {
-		if key, err = secret.ParseKey(v); err != nil {
-			return fmt.Errorf("YIWANG_DATA_KEY: %w", err)
+		if key, err = parseKey(v); err != nil {
+			return err
 		}
 	}
 	reg := prometheus.NewRegistry()

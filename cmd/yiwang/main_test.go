@@ -30,8 +30,12 @@ type syncBuffer struct {
 	b  bytes.Buffer
 }
 
-func (s *syncBuffer) Write(p []byte) (int, error) { s.mu.Lock(); defer s.mu.Unlock(); return s.b.Write(p) }
-func (s *syncBuffer) String() string              { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
 
 func TestVersionHelpAndUsage(t *testing.T) {
 	var out, errb bytes.Buffer
@@ -248,5 +252,40 @@ func TestServeOnPostgres(t *testing.T) {
 	login(t, url, "citizen1")
 	if err := stop(); err != nil {
 		t.Fatal(err)
+	}
+}
+
+func TestImportExportCommands(t *testing.T) {
+	dir := t.TempDir()
+	_, _, _, stop := startServer(t, []string{"demo", "--addr", "127.0.0.1:0", "--data", dir}, nil)
+	if err := stop(); err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	xlsx := filepath.Join(t.TempDir(), "catalogue.xlsx")
+	if err := run(context.Background(), []string{"export", "--data", dir, "--format", "xlsx", xlsx}, env(nil), &out, io.Discard); err != nil {
+		t.Fatalf("export: %v %s", err, out.String())
+	}
+	out.Reset()
+	if err := run(context.Background(), []string{"import", "--data", dir, xlsx}, env(nil), &out, io.Discard); err != nil {
+		t.Fatalf("import: %v %s", err, out.String())
+	}
+	if !regexp.MustCompile(`已导入 \d+ 个事项（新增 0，更新 0，未变 \d+）`).MatchString(out.String()) {
+		t.Fatalf("re-import of the export changed something: %s", out.String())
+	}
+	// A bad file: every problem listed, exit status 3, nothing imported.
+	bad := filepath.Join(t.TempDir(), "bad.json")
+	os.WriteFile(bad, []byte(`{"format":"yiwang-catalogue/1","forms":[],"items":[{"name":"坏事项","baseCode":"12","department":"nope"}]}`), 0o600)
+	out.Reset()
+	err := run(context.Background(), []string{"import", "--data", dir, bad}, env(nil), &out, io.Discard)
+	var ee exitError
+	if !errors.As(err, &ee) || ee != 3 || !strings.Contains(out.String(), "baseCode") || !strings.Contains(out.String(), "实施机关 \"nope\" 不存在") {
+		t.Fatalf("bad import: %v %s", err, out.String())
+	}
+	if err := run(context.Background(), []string{"import", "--data", dir}, env(nil), &out, io.Discard); !errors.As(err, &ee) || ee != 2 {
+		t.Fatalf("import without a file: %v", err)
+	}
+	if err := run(context.Background(), []string{"import", "--data", dir, "/no/such/file"}, env(nil), &out, io.Discard); err == nil {
+		t.Fatal("import of a missing file succeeded")
 	}
 }
