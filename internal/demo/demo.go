@@ -158,6 +158,7 @@ func Load(ctx context.Context, ids *identity.Service) ([]Account, error) {
 			{"supervisor1", "孙建军", "sjj", []identity.Role{identity.RoleSupervisor}, countyScope, "效能监察人员"},
 			{"scjg1", "刘伟", "scjg", []identity.Role{identity.RoleApprover}, nil, "审批人员（县市场监管局）"},
 			{"scjgfz", "何志强", "scjg", []identity.Role{identity.RoleApprover, identity.RoleDeptHead}, nil, "部门负责人（县市场监管局）"},
+			{"scjgwh", "钱琳", "scjg", []identity.Role{identity.RoleMaintainer}, nil, "事项维护人员（县市场监管局）"},
 			{"wsjk1", "陈静", "wsjk", []identity.Role{identity.RoleApprover}, nil, "审批人员（县卫健局）"},
 			{"rsj1", "周海燕", "rsj", []identity.Role{identity.RoleApprover}, nil, "审批人员（县人社局）"},
 			{"gaj1", "吴强", "gaj", []identity.Role{identity.RoleApprover}, nil, "审批人员（县公安局）"},

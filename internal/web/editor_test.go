@@ -174,3 +174,39 @@ func TestCatalogueEditor(t *testing.T) {
 		}
 	})
 }
+
+func TestMaintainerOwnDepartmentOnly(t *testing.T) {
+	a := newDemoApp(t, "")
+	m := a.browser(t)
+	m.login("scjgwh")
+	idx := m.get("/admin/catalogue/items")
+	if idx.Status != 200 || !strings.Contains(idx.Body, "食品经营许可") || strings.Contains(idx.Body, "出生医学证明") {
+		t.Fatalf("maintainer sees other departments' items: %d", idx.Status)
+	}
+	// Another department's item is not there for them.
+	r := a.api(t).call("GET", "/api/v1/items?dept=wsjk&pageSize=1", nil)
+	other := r.JSON["items"].([]any)[0].(map[string]any)["code"].(string)
+	if p := m.post("/admin/catalogue/items/"+other+"/edit", nil); p.Status != 404 {
+		t.Fatalf("maintainer edits another department's item: %d", p.Status)
+	}
+	// Their own: a draft they can save but not move to another department.
+	r = a.api(t).call("GET", "/api/v1/items?dept=scjg&pageSize=1", nil)
+	own := r.JSON["items"].([]any)[0].(map[string]any)["code"].(string)
+	p := m.post("/admin/catalogue/items/"+own+"/edit", nil)
+	draft := p.Header.Get("Location")
+	form := formValues(m.get(draft).Body)
+	form.Set("department", "wsjk")
+	form.Set("op", "save")
+	if p := m.post(draft, form); p.Status != 403 || !strings.Contains(p.Body, "只能维护本部门") {
+		t.Fatalf("maintainer moves an item to another department: %d", p.Status)
+	}
+	// A new draft is of their department.
+	nd := m.follow(m.post("/admin/catalogue/drafts", nil))
+	if !strings.Contains(nd.Body, `<option value="scjg" selected>`) {
+		t.Fatal("new draft not in the maintainer's department")
+	}
+	// Admin pages stay closed to them.
+	if p := m.get("/admin/catalogue/stats"); p.Status != 403 {
+		t.Fatalf("maintainer stats: %d", p.Status)
+	}
+}

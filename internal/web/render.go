@@ -53,6 +53,9 @@ func navFor(p *identity.Principal, path string) []navItem {
 		if p.HasRole(identity.RoleSupervisor) && !p.HasRole(identity.RoleAdmin) {
 			items = append(items, navItem{Href: "/admin/audit", Label: "全过程留痕"})
 		}
+		if p.HasRole(identity.RoleMaintainer) && !p.HasRole(identity.RoleAdmin) {
+			items = append(items, navItem{Href: "/admin/catalogue/items", Label: "事项维护"})
+		}
 		if p.HasRole(identity.RoleAdmin) {
 			items = append(items, navItem{Href: "/admin", Label: "系统管理"})
 		}
