@@ -13,12 +13,12 @@ import (
 )
 
 func (s *Server) routesCatalogPages() {
-	s.page("GET /items", authOptional, s.itemsPage)
-	s.page("GET /items/{code}", authOptional, s.itemPage)
-	s.page("GET /items/{code}/print", authOptional, s.itemPrintPage)
+	s.page("GET /items", authOptional, s.public(s.itemsPage))
+	s.page("GET /items/{code}", authOptional, s.public(s.itemPage))
+	s.page("GET /items/{code}/print", authOptional, s.public(s.itemPrintPage))
 	s.page("GET /items/{code}/guide.pdf", authOptional, s.itemGuidePDF)
-	s.page("GET /lists", authOptional, s.listsPage)
-	s.page("GET /lists/{list}", authOptional, s.listPage)
+	s.page("GET /lists", authOptional, s.public(s.listsPage))
+	s.page("GET /lists/{list}", authOptional, s.public(s.listPage))
 	s.page("GET /lists/{list}/csv", authOptional, s.listCSV)
 	s.page("GET /admin/catalogue", authRequired, s.adminCatalogue)
 	s.page("POST /admin/catalogue/import", authRequired, s.adminCatalogueImport)

@@ -11,7 +11,7 @@ import (
 )
 
 func (s *Server) routesPages() {
-	s.page("GET /{$}", authOptional, s.home)
+	s.page("GET /{$}", authOptional, s.public(s.home))
 	s.page("GET /login", authOptional, s.loginPage)
 	s.page("POST /login", authOptional, s.loginSubmit)
 	s.page("POST /logout", authOptional, s.logout)
@@ -20,8 +20,8 @@ func (s *Server) routesPages() {
 	s.page("POST /prefs/elder", authOptional, s.elderToggle)
 	s.page("GET /me", authRequired, s.mePage)
 	s.page("POST /me/reveal", authRequired, s.meReveal)
-	s.page("GET /departments", authOptional, s.departmentsPage)
-	s.page("GET /centres", authOptional, s.centresPage)
+	s.page("GET /departments", authOptional, s.public(s.departmentsPage))
+	s.page("GET /centres", authOptional, s.public(s.centresPage))
 	s.page("GET /cases", authRequired, s.casesPage)
 	s.page("GET /inbox", authRequired, s.inboxPage)
 	s.page("GET /desk", authRequired, s.deskPage)

@@ -327,3 +327,32 @@ func TestOpenAPIDocumentsEveryRoute(t *testing.T) {
 		}
 	}
 }
+
+func TestPublicPageCacheKeepsTokensPersonal(t *testing.T) {
+	a := newDemoApp(t, "")
+	b1, b2 := a.browser(t), a.browser(t)
+	p1 := b1.get("/centres")
+	p2 := b2.get("/centres") // served from the cache
+	if p1.Status != 200 || p2.Status != 200 || b1.csrf == "" || b1.csrf == b2.csrf {
+		t.Fatalf("tokens: %q %q", b1.csrf, b2.csrf)
+	}
+	if strings.Contains(p2.Body, "placeholder") {
+		t.Fatal("the cache placeholder reached a visitor")
+	}
+	// Each visitor's token works for them.
+	if p := b2.post("/prefs/elder", url.Values{"elder": {"1"}, "next": {"/centres"}}); p.Status != 303 {
+		t.Fatalf("elder toggle from a cached page: %d", p.Status)
+	}
+	// Elder mode is a different cached page.
+	if p := b2.get("/centres"); !strings.Contains(p.Body, `data-mode="elder"`) {
+		t.Fatal("elder visitor got the standard page")
+	}
+	if p := b1.get("/centres"); strings.Contains(p.Body, `data-mode="elder"`) {
+		t.Fatal("standard visitor got the elder page")
+	}
+	// Logged-in people never get a cached anonymous page.
+	b1.login("citizen1")
+	if p := b1.get("/"); !strings.Contains(p.Body, "王秀英") {
+		t.Fatal("logged-in home came from the anonymous cache")
+	}
+}

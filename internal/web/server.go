@@ -43,6 +43,7 @@ type Server struct {
 	views   *view.Set
 	metrics *httpMetrics
 	routes  []apiRoute
+	pages   pageCache
 	// origin refuses cross-origin state-changing browser requests
 	// (Sec-Fetch-Site / Origin), the first line of CSRF defence.
 	origin *http.CrossOriginProtection
