@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"net/http"
+	"strconv"
 	"sync"
 	"time"
 )
@@ -23,8 +24,10 @@ const (
 
 type ctxCapture struct{}
 
+// cachedPage is a page split at its CSRF placeholders, so serving it
+// writes the pieces around the visitor's token without copying the page.
 type cachedPage struct {
-	body  []byte
+	parts [][]byte
 	until time.Time
 }
 
@@ -33,23 +36,25 @@ type pageCache struct {
 	m  map[string]cachedPage
 }
 
-func (c *pageCache) get(key string, now time.Time) ([]byte, bool) {
+func (c *pageCache) get(key string, now time.Time) ([][]byte, bool) {
 	c.mu.RLock()
 	p, ok := c.m[key]
 	c.mu.RUnlock()
 	if !ok || now.After(p.until) {
 		return nil, false
 	}
-	return p.body, true
+	return p.parts, true
 }
 
-func (c *pageCache) put(key string, body []byte, now time.Time) {
+func (c *pageCache) put(key string, body []byte, now time.Time) [][]byte {
+	parts := bytes.Split(body, []byte(csrfSentinel))
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.m == nil || len(c.m) >= pageCacheMax {
 		c.m = make(map[string]cachedPage)
 	}
-	c.m[key] = cachedPage{body: body, until: now.Add(pageTTL)}
+	c.m[key] = cachedPage{parts: parts, until: now.Add(pageTTL)}
+	return parts
 }
 
 // capturing reports whether the page is being rendered for the cache.
@@ -80,7 +85,7 @@ func (s *Server) public(h pageHandler) pageHandler {
 			key = elderKeyPrefx + key
 		}
 		now := time.Now()
-		body, ok := s.pages.get(key, now)
+		parts, ok := s.pages.get(key, now)
 		if !ok {
 			capture := &pageCapture{h: http.Header{}, status: http.StatusOK}
 			cr := r.WithContext(context.WithValue(r.Context(), ctxCapture{}, true))
@@ -97,14 +102,27 @@ func (s *Server) public(h pageHandler) pageHandler {
 				_, err := w.Write(bytes.ReplaceAll(capture.buf.Bytes(), []byte(csrfSentinel), []byte(token)))
 				return err
 			}
-			body = capture.buf.Bytes()
-			s.pages.put(key, body, now)
+			parts = s.pages.put(key, bytes.Clone(capture.buf.Bytes()), now)
 		}
-		token := s.csrfToken(w, r)
+		token := []byte(s.csrfToken(w, r))
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		w.Header().Set("Cache-Control", "no-store")
 		w.Header().Set("Vary", "Cookie")
-		_, err := w.Write(bytes.ReplaceAll(body, []byte(csrfSentinel), []byte(token)))
-		return err
+		n := len(token) * (len(parts) - 1)
+		for _, p := range parts {
+			n += len(p)
+		}
+		w.Header().Set("Content-Length", strconv.Itoa(n))
+		for i, p := range parts {
+			if i > 0 {
+				if _, err := w.Write(token); err != nil {
+					return err
+				}
+			}
+			if _, err := w.Write(p); err != nil {
+				return err
+			}
+		}
+		return nil
 	}
 }
