@@ -25,3 +25,18 @@ func keys(m map[string]string) string {
 }
 
 func sortStrings(s []string) []string { sort.Strings(s); return s }
+
+// sortThemes puts themes in catalogue order (life events, then business
+// stages), so the same set is always stored the same way whoever edited it.
+func sortThemes(themes []string) {
+	rank := func(t string) int {
+		if i := slices.Index(PersonThemes, t); i >= 0 {
+			return i
+		}
+		if i := slices.Index(CompanyThemes, t); i >= 0 {
+			return len(PersonThemes) + i
+		}
+		return len(PersonThemes) + len(CompanyThemes)
+	}
+	slices.SortStableFunc(themes, func(a, b string) int { return rank(a) - rank(b) })
+}

@@ -220,6 +220,47 @@ func (s *Service) PublishDraft(ctx context.Context, actor *identity.Principal, i
 	if err != nil {
 		return nil, err
 	}
+	return s.publishOne(ctx, actor, d.Item, d.ItemID == "", func(tx *db.Tx) error {
+		_, err := tx.ExecContext(ctx, `DELETE FROM catalog_drafts WHERE id = ?`, id)
+		return err
+	})
+}
+
+// PublishItem publishes one item straight from the API: a new version of
+// the item with code (its codes stay), or a new item when code is "". The
+// actor must maintain the item's department.
+func (s *Service) PublishItem(ctx context.Context, actor *identity.Principal, code string, it Item) (*Item, error) {
+	_, deptIDs, err := s.departmentEnv(ctx, s.DB)
+	if err != nil {
+		return nil, err
+	}
+	if code != "" {
+		snap, err := s.Snapshot(ctx)
+		if err != nil {
+			return nil, err
+		}
+		e, ok := snap.ByCode(code)
+		if !ok {
+			return nil, apperr.New(apperr.NotFound, "未找到该事项")
+		}
+		if err := s.mayEdit(ctx, actor, e.DeptID); err != nil {
+			return nil, err
+		}
+		it.Code, it.ImplCode, it.BaseCode = e.Item.Code, e.Item.ImplCode, e.Item.BaseCode
+	}
+	deptID, ok := deptIDs[it.Department]
+	if !ok {
+		return nil, &apperr.Error{Code: apperr.Invalid, Message: fmt.Sprintf("实施机关 %q 不存在", it.Department), Fields: map[string]string{"department": "不存在"}}
+	}
+	if err := s.mayEdit(ctx, actor, deptID); err != nil {
+		return nil, &apperr.Error{Code: apperr.Forbidden, Message: "事项维护人员只能维护本部门的事项", Fields: map[string]string{"department": "只能选择本部门"}}
+	}
+	return s.publishOne(ctx, actor, it, code == "", nil)
+}
+
+// publishOne validates one item and publishes it in one transaction with
+// whatever else must happen then (deleting its draft).
+func (s *Service) publishOne(ctx context.Context, actor *identity.Principal, item Item, isNew bool, also func(*db.Tx) error) (*Item, error) {
 	depts, deptIDs, err := s.departmentEnv(ctx, s.DB)
 	if err != nil {
 		return nil, err
@@ -228,8 +269,9 @@ func (s *Service) PublishDraft(ctx context.Context, actor *identity.Principal, i
 	if err != nil {
 		return nil, err
 	}
-	items := []Item{d.Item}
-	if d.ItemID == "" {
+	items := []Item{item}
+	items[0].Version = 0
+	if isNew {
 		items[0].ImplCode, items[0].Code = "", ""
 		deriveCodes(items, depts)
 		// A new item takes the next free sequence under its 实施编码.
@@ -260,8 +302,10 @@ func (s *Service) PublishDraft(ctx context.Context, actor *identity.Principal, i
 		if _, err := s.publish(ctx, tx, it, forms[it.Form], deptIDs[it.Department], actor, now); err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, `DELETE FROM catalog_drafts WHERE id = ?`, id); err != nil {
-			return err
+		if also != nil {
+			if err := also(tx); err != nil {
+				return err
+			}
 		}
 		return bumpRevision(ctx, tx)
 	})

@@ -433,6 +433,9 @@ func newID() string { return uuid.Must(uuid.NewV7()).String() }
 // the item when its code is new) unless it equals the current published
 // version. It reports what happened: "created", "updated" or "unchanged".
 func (s *Service) publish(ctx context.Context, tx *db.Tx, it *Item, form *Form, deptID string, actor *identity.Principal, now time.Time) (string, error) {
+	// Sets are stored in one order, so the same item is always the same bytes.
+	sortThemes(it.Themes)
+	sort.Strings(it.ServiceObjects)
 	var itemID string
 	var published int
 	err := tx.QueryRowContext(ctx, `SELECT id, published_version FROM catalog_items WHERE code = ?`, it.Code).Scan(&itemID, &published)

@@ -79,6 +79,10 @@ func (s *Server) routesCatalogAPI() {
 		Response: itemPage{}, Errors: []int{400}}, s.apiItems)
 	s.api(apiRoute{Method: "GET", Path: "/api/v1/items/{code}", Tag: "事项库", Summary: "事项完整办事指南（业务办理项编码、实施编码或基本编码均可）",
 		Query: []param{{Name: "version", Desc: "历史版本号；省略为现行版本"}}, Response: itemDetail{}, Errors: []int{404}}, s.apiItem)
+	s.api(apiRoute{Method: "POST", Path: "/api/v1/items", Tag: "事项库", Summary: "新建并发布事项（平台管理员；事项维护人员限本部门）；编码由部门、层级和基本编码生成", Auth: authRequired,
+		Request: catalog.Item{}, Response: catalog.Item{}, Status: 201, Errors: []int{403, 409}}, s.apiCreateItem)
+	s.api(apiRoute{Method: "PUT", Path: "/api/v1/items/{code}", Tag: "事项库", Summary: "发布事项的新版本（编码不变；旧版本仍可查）", Auth: authRequired,
+		Request: catalog.Item{}, Response: catalog.Item{}, Errors: []int{403, 404}}, s.apiUpdateItem)
 	s.api(apiRoute{Method: "GET", Path: "/api/v1/lists", Tag: "事项库", Summary: "清单目录及事项数", Response: listIndex{}}, s.apiLists)
 	s.api(apiRoute{Method: "GET", Path: "/api/v1/lists/{list}", Tag: "事项库", Summary: "一个清单的全部事项", Response: listDetail{}, Errors: []int{404}}, s.apiList)
 	s.api(apiRoute{Method: "GET", Path: "/api/v1/catalogue/stats", Tag: "事项库", Summary: "事项库统计：网上可办率、全程网办率、最多跑一次、即办件占比、时限压缩",
@@ -306,5 +310,31 @@ func (s *Server) apiStats(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	writeJSON(w, http.StatusOK, snap.Stats())
+	return nil
+}
+
+func (s *Server) apiCreateItem(w http.ResponseWriter, r *http.Request) error {
+	var in catalog.Item
+	if err := decodeJSON(w, r, &in); err != nil {
+		return err
+	}
+	it, err := s.Catalog.PublishItem(r.Context(), principal(r), "", in)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusCreated, it)
+	return nil
+}
+
+func (s *Server) apiUpdateItem(w http.ResponseWriter, r *http.Request) error {
+	var in catalog.Item
+	if err := decodeJSON(w, r, &in); err != nil {
+		return err
+	}
+	it, err := s.Catalog.PublishItem(r.Context(), principal(r), r.PathValue("code"), in)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, it)
 	return nil
 }

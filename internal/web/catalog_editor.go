@@ -348,7 +348,8 @@ func parseItemForm(f url.Values) (catalog.Item, map[string]string) {
 		}
 		it.Materials = append(it.Materials, catalog.Material{ID: str(p + "id"), Name: str(p + "name"), Type: str(p + "type"), Form: str(p + "form"),
 			Necessity: str(p + "necessity"), Copies: num(p+"copies", "份数"), Spec: str(p + "spec"), Source: str(p + "source"), Issuer: str(p + "issuer"),
-			LicenceType: str(p + "licenceType"), Notes: str(p + "notes"), Standard: str(p + "standard"), When: list(p + "when")})
+			LicenceType: str(p + "licenceType"), Notes: str(p + "notes"), Standard: str(p + "standard"), Signature: str(p + "signature"),
+			BlankForm: flag(p + "blankForm"), When: list(p + "when")})
 	}
 	for _, i := range rows("faq") {
 		p := fmt.Sprintf("faq.%d.", i)

@@ -331,3 +331,67 @@ func TestCatalogueXLSXBadCells(t *testing.T) {
 		t.Fatalf("broken zip: %d %s", r.Status, r.Raw)
 	}
 }
+
+func TestItemWriteAPI(t *testing.T) {
+	eachDemoDB(t, func(t *testing.T, a *testApp) {
+		c := a.api(t)
+		admin, maint := c.login("admin"), c.login("scjgwh")
+		r := c.call("GET", "/api/v1/items?dept=scjg&pageSize=1", nil)
+		code := r.JSON["items"].([]any)[0].(map[string]any)["code"].(string)
+		item := c.call("GET", "/api/v1/items/"+code, nil)
+		var body map[string]any = item.JSON
+		for _, k := range []string{"typeName", "departmentName", "lists", "formDefinition", "versions", "version"} {
+			delete(body, k)
+		}
+		body["conditions"] = "（修订）" + body["conditions"].(string)
+		r = maint.call("PUT", "/api/v1/items/"+code, body)
+		if r.Status != 200 || r.JSON["version"].(float64) != 2 || r.str("code") != code {
+			t.Fatalf("maintainer update: %d %s", r.Status, snippet(r.Raw))
+		}
+		if r := c.call("GET", "/api/v1/items/"+code+"?version=1", nil); strings.Contains(r.str("conditions"), "（修订）") {
+			t.Fatal("version 1 changed")
+		}
+		// Another department's item: 404 for the maintainer.
+		other := c.call("GET", "/api/v1/items?dept=wsjk&pageSize=1", nil).JSON["items"].([]any)[0].(map[string]any)["code"].(string)
+		if r := maint.call("PUT", "/api/v1/items/"+other, body); r.Status != 404 {
+			t.Fatalf("maintainer updates another department: %d", r.Status)
+		}
+		// Moving an item to another department is not theirs to do.
+		body["department"] = "wsjk"
+		if r := maint.call("PUT", "/api/v1/items/"+code, body); r.Status != 403 {
+			t.Fatalf("maintainer moves the item: %d %s", r.Status, r.Raw)
+		}
+		body["department"] = "scjg"
+		// Missing elements: precise field errors, nothing published.
+		delete(body, "conditions")
+		body["materials"] = []any{}
+		r = admin.call("PUT", "/api/v1/items/"+code, body)
+		if r.Status != 400 || !strings.Contains(r.Raw, `"conditions":"缺少受理条件"`) || !strings.Contains(r.Raw, `"materials":"至少需要一项申请材料"`) {
+			t.Fatalf("incomplete item: %d %s", r.Status, r.Raw)
+		}
+		if r := admin.call("PUT", "/api/v1/items/"+code, `{"name":"x","colour":"red"}`); r.Status != 400 || !strings.Contains(r.Raw, "未知字段") {
+			t.Fatalf("unknown field: %d %s", r.Status, r.Raw)
+		}
+		if r := c.call("GET", "/api/v1/items/"+code, nil); r.JSON["version"].(float64) != 2 {
+			t.Fatal("a refused update was published")
+		}
+		// A new item.
+		fresh := c.call("GET", "/api/v1/items/"+code+"?version=1", nil).JSON
+		for _, k := range []string{"typeName", "departmentName", "lists", "formDefinition", "versions", "version"} {
+			delete(fresh, k)
+		}
+		fresh["conditions"] = "新的受理条件"
+		fresh["name"] = "食品经营许可（测试新事项）"
+		fresh["code"], fresh["implCode"] = "", ""
+		r = admin.call("POST", "/api/v1/items", fresh)
+		if r.Status != 201 || len(r.str("code")) != 33 || r.str("code") == code {
+			t.Fatalf("create: %d %s", r.Status, snippet(r.Raw))
+		}
+		if r := c.call("GET", "/api/v1/items?q="+url.QueryEscape("测试新事项"), nil); !strings.Contains(r.Raw, "食品经营许可（测试新事项）") {
+			t.Fatalf("new item not found: %s", snippet(r.Raw))
+		}
+		if r := c.login("citizen1").call("POST", "/api/v1/items", fresh); r.Status != 403 && r.Status != 404 {
+			t.Fatalf("citizen creates an item: %d", r.Status)
+		}
+	})
+}

@@ -24,6 +24,7 @@ type page struct {
 	Elder     bool
 	Nav       []navItem
 	Path      string
+	Here      string // path and query, for "come back here" links
 	Flash     string
 	Error     string
 	Errors    map[string]string
@@ -104,6 +105,7 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 	}
 	pg.Elder = elderMode(r)
 	pg.Path = r.URL.Path
+	pg.Here = r.URL.RequestURI()
 	pg.Nav = navFor(pg.P, r.URL.Path)
 	pg.RequestID = requestID(r)
 	pg.Version = s.Version
