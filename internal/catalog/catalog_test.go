@@ -3,6 +3,7 @@ package catalog
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"yiwang/internal/stdcode"
 )
@@ -237,5 +238,44 @@ func TestStats(t *testing.T) {
 	}
 	if (&Snapshot{}).Stats().Total.OnlineCapable != 0 {
 		t.Fatal("empty catalogue")
+	}
+}
+
+func TestFormCheck(t *testing.T) {
+	f := &Form{ID: "f", Name: "表", Fields: []Field{
+		{Name: "name", Label: "经营者名称", Type: "text", Required: true, Min: ptr(2), Max: ptr(10)},
+		{Name: "area", Label: "经营面积", Type: "number", Min: ptr(1), Max: ptr(1000), When: []string{"kind=new"}},
+		{Name: "kinds", Label: "经营项目", Type: "multiselect", Options: []Option{{ID: "hot", Label: "热食"}, {ID: "cold", Label: "冷食"}}},
+		{Name: "opened", Label: "开业日期", Type: "date"},
+		{Name: "id", Label: "负责人身份证", Type: "idnumber"},
+		{Name: "code", Label: "信用代码", Type: "creditcode"},
+		{Name: "phone", Label: "联系电话", Type: "phone", Required: true},
+		{Name: "mail", Label: "邮箱", Type: "email"},
+		{Name: "postcode", Label: "邮编", Type: "text", Pattern: `^\d{6}$`, Help: "6位数字"},
+		{Name: "agree", Label: "承诺", Type: "checkbox", Required: true},
+	}}
+	now := time.Date(2026, 11, 22, 0, 0, 0, 0, time.UTC)
+	id := "33012219560312002"
+	c, _ := stdcode.IDCheckChar(id)
+	good := Values{"name": {"春江餐饮"}, "area": {"120.5"}, "kinds": {"hot", "cold"}, "opened": {"2026-12-01"}, "id": {id + string(c)},
+		"code": {testDepts["scjg"].CreditCode}, "phone": {"13957112345"}, "mail": {"a@example.cn"}, "postcode": {"311500"}, "agree": {"1"}}
+	if errs := f.Check(good, Answers{"kind": "new"}, now); len(errs) != 0 {
+		t.Fatalf("good values refused: %v", errs)
+	}
+	bad := Values{"name": {"春"}, "area": {"很大"}, "kinds": {"hot", "spicy"}, "opened": {"2026-13-01"}, "id": {id + "0"},
+		"code": {"123"}, "phone": {"abc"}, "mail": {"not mail"}, "postcode": {"31150"}, "agree": {""}, "extra": {"x"}}
+	errs := f.Check(bad, Answers{"kind": "new"}, now)
+	for field, want := range map[string]string{"name": "至少需要2个字", "area": "应为数字", "kinds": "选项", "opened": "日期", "id": "校验",
+		"code": "", "phone": "电话", "mail": "邮箱", "postcode": "6位数字", "agree": "请填写承诺", "extra": "没有字段"} {
+		if !strings.Contains(errs[field], want) || errs[field] == "" {
+			t.Errorf("%s: want %q, got %q", field, want, errs[field])
+		}
+	}
+	// A field of another situation must not be sent.
+	if errs := f.Check(Values{"name": {"春江餐饮"}, "phone": {"13957112345"}, "agree": {"1"}, "area": {"5"}}, Answers{"kind": "change"}, now); errs["area"] == "" {
+		t.Error("a field of another situation was accepted")
+	}
+	if errs := f.Check(Values{"name": {"春江餐饮", "又一个"}, "phone": {"13957112345"}, "agree": {"1"}}, nil, now); !strings.Contains(errs["name"], "只能填写一个值") {
+		t.Errorf("two values: %v", errs)
 	}
 }
