@@ -409,3 +409,12 @@ var prefillSources = map[string]bool{
 	"person.name": true, "person.idNumber": true, "person.phone": true,
 	"company.name": true, "company.creditCode": true, "company.legalRep": true, "company.address": true,
 }
+
+// PrefillSources lists the account data a form field may be filled from.
+func PrefillSources() []string {
+	out := make([]string, 0, len(prefillSources))
+	for k := range prefillSources {
+		out = append(out, k)
+	}
+	return sortStrings(out)
+}

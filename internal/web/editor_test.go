@@ -247,3 +247,80 @@ func TestEditorRoundTripKeepsEveryElement(t *testing.T) {
 		}
 	}
 }
+
+func TestFormEditor(t *testing.T) {
+	eachDemoDB(t, func(t *testing.T, a *testApp) {
+		c := a.api(t)
+		r := c.call("GET", "/api/v1/items?q="+url.QueryEscape("食品经营许可")+"&pageSize=1", nil)
+		code := r.JSON["items"].([]any)[0].(map[string]any)["code"].(string)
+		item := c.call("GET", "/api/v1/items/"+code, nil)
+		formID := item.str("form")
+		if formID == "" {
+			t.Fatal("食品经营许可 has no form")
+		}
+		b := a.browser(t)
+		b.login("admin")
+		if p := b.get("/admin/catalogue/forms"); !strings.Contains(p.Body, formID) {
+			t.Fatal("forms list")
+		}
+		page := b.get("/admin/catalogue/forms/" + formID)
+		form := formValues(page.Body)
+		n := 0
+		for form.Has(fmt.Sprintf("fields.%d.name", n)) && form.Get(fmt.Sprintf("fields.%d.name", n)) != "" {
+			n++
+		}
+		// Bad input: an unreadable bound and a choice field without options.
+		bad := url.Values{}
+		for k, v := range form {
+			bad[k] = v
+		}
+		bad.Set(fmt.Sprintf("fields.%d.name", n), "seats")
+		bad.Set(fmt.Sprintf("fields.%d.label", n), "座位数")
+		bad.Set(fmt.Sprintf("fields.%d.type", n), "select")
+		bad.Set(fmt.Sprintf("fields.%d.max", n), "很多")
+		if p := b.post("/admin/catalogue/forms/"+formID, bad); p.Status != 400 || !strings.Contains(p.Body, "应为数字") {
+			t.Fatalf("bad bound: %d", p.Status)
+		}
+		bad.Set(fmt.Sprintf("fields.%d.max", n), "500")
+		if p := b.post("/admin/catalogue/forms/"+formID, bad); p.Status != 400 || !strings.Contains(p.Body, "两个选项") {
+			t.Fatalf("select without options: %d", p.Status)
+		}
+		bad.Set(fmt.Sprintf("fields.%d.type", n), "number")
+		bad.Set(fmt.Sprintf("fields.%d.when", n), "planet=mars")
+		if p := b.post("/admin/catalogue/forms/"+formID, bad); p.Status != 400 || !strings.Contains(p.Body, "不再有效") {
+			t.Fatalf("field for a situation no item has: %d %s", p.Status, snippet(p.Body))
+		}
+		if r := c.call("GET", "/api/v1/items/"+code, nil); r.JSON["version"].(float64) != 1 {
+			t.Fatal("a refused form change republished items")
+		}
+		// A good change republishes the items that use the form.
+		bad.Set(fmt.Sprintf("fields.%d.when", n), "")
+		p := b.post("/admin/catalogue/forms/"+formID, bad)
+		if p.Status != 303 {
+			t.Fatalf("save form: %d %s", p.Status, snippet(p.Body))
+		}
+		if p := b.follow(p); !strings.Contains(p.Body, "个使用它的事项已发布新版本") {
+			t.Fatal("no republish message")
+		}
+		r = c.call("GET", "/api/v1/items/"+code, nil)
+		if r.JSON["version"].(float64) != 2 || !strings.Contains(r.Raw, `"name":"seats"`) {
+			t.Fatalf("item not republished with the new form: %s", snippet(r.Raw))
+		}
+		if r := c.call("GET", "/api/v1/items/"+code+"?version=1", nil); strings.Contains(r.Raw, `"name":"seats"`) {
+			t.Fatal("version 1 got the new field")
+		}
+		// A new form; its id must be free.
+		nf := url.Values{"id": {"form-test-new"}, "name": {"测试申请表"}, "fields.0.name": {"applicant"}, "fields.0.label": {"申请人"}, "fields.0.type": {"text"}}
+		if p := b.post("/admin/catalogue/forms/new", nf); p.Status != 303 {
+			t.Fatalf("new form: %d %s", p.Status, snippet(p.Body))
+		}
+		if p := b.post("/admin/catalogue/forms/new", nf); p.Status != 400 || !strings.Contains(p.Body, "已被其他申请表使用") {
+			t.Fatalf("duplicate form id: %d", p.Status)
+		}
+		m := a.browser(t)
+		m.login("scjgwh")
+		if p := m.get("/admin/catalogue/forms/" + formID); p.Status != 403 {
+			t.Fatalf("maintainer edits a shared form: %d", p.Status)
+		}
+	})
+}

@@ -71,6 +71,7 @@ func New(cfg Config) (*Server, error) {
 	s.routesCatalogAPI()
 	s.routesCatalogPages()
 	s.routesCatalogEditor()
+	s.routesFormEditor()
 	s.origin = http.NewCrossOriginProtection()
 	return s, nil
 }

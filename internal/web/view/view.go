@@ -10,6 +10,7 @@ import (
 	"io"
 	"io/fs"
 	"path"
+	"strconv"
 	"strings"
 	"time"
 
@@ -63,6 +64,12 @@ var funcs = template.FuncMap{
 	"themesPerson":  func() []string { return catalog.PersonThemes },
 	"themesCompany": func() []string { return catalog.CompanyThemes },
 	"join":          strings.Join,
+	"num": func(f *float64) string {
+		if f == nil {
+			return ""
+		}
+		return strconv.FormatFloat(*f, 'f', -1, 64)
+	},
 	"in": func(v string, list []string) bool {
 		for _, x := range list {
 			if x == v {
