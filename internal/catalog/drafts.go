@@ -51,6 +51,19 @@ func (s *Service) mayEdit(ctx context.Context, actor *identity.Principal, deptID
 	return nil
 }
 
+// editableEntry finds a published item the actor may maintain.
+func (s *Service) editableEntry(ctx context.Context, actor *identity.Principal, code string) (*Entry, error) {
+	snap, err := s.Snapshot(ctx)
+	if err != nil {
+		return nil, err
+	}
+	e, ok := snap.ByCode(code)
+	if !ok {
+		return nil, apperr.New(apperr.NotFound, "未找到该事项")
+	}
+	return e, s.mayEdit(ctx, actor, e.DeptID)
+}
+
 // Drafts lists the drafts the actor may edit.
 func (s *Service) Drafts(ctx context.Context, actor *identity.Principal) ([]DraftSummary, error) {
 	if !actor.HasRole(identity.RoleAdmin) && !actor.HasRole(identity.RoleMaintainer) {
@@ -104,15 +117,8 @@ func (s *Service) Draft(ctx context.Context, actor *identity.Principal, id strin
 // EditItem returns the draft of a published item, starting one from the
 // published version when there is none.
 func (s *Service) EditItem(ctx context.Context, actor *identity.Principal, code string) (*Draft, error) {
-	snap, err := s.Snapshot(ctx)
+	e, err := s.editableEntry(ctx, actor, code)
 	if err != nil {
-		return nil, err
-	}
-	e, ok := snap.ByCode(code)
-	if !ok {
-		return nil, apperr.New(apperr.NotFound, "未找到该事项")
-	}
-	if err := s.mayEdit(ctx, actor, e.DeptID); err != nil {
 		return nil, err
 	}
 	var id string
@@ -235,15 +241,8 @@ func (s *Service) PublishItem(ctx context.Context, actor *identity.Principal, co
 		return nil, err
 	}
 	if code != "" {
-		snap, err := s.Snapshot(ctx)
+		e, err := s.editableEntry(ctx, actor, code)
 		if err != nil {
-			return nil, err
-		}
-		e, ok := snap.ByCode(code)
-		if !ok {
-			return nil, apperr.New(apperr.NotFound, "未找到该事项")
-		}
-		if err := s.mayEdit(ctx, actor, e.DeptID); err != nil {
 			return nil, err
 		}
 		it.Code, it.ImplCode, it.BaseCode = e.Item.Code, e.Item.ImplCode, e.Item.BaseCode
@@ -289,13 +288,7 @@ func (s *Service) publishOne(ctx context.Context, actor *identity.Principal, ite
 	}
 	it := &items[0]
 	if probs := Validate(it, Env{Departments: depts, Forms: forms}); len(probs) > 0 {
-		fields := map[string]string{}
-		for _, p := range probs {
-			if _, dup := fields[p.Field]; !dup {
-				fields[p.Field] = p.Message
-			}
-		}
-		return nil, &apperr.Error{Code: apperr.Invalid, Message: "事项还有问题，不能发布：" + probs[0].String(), Fields: fields}
+		return nil, problemsError("事项还有问题，不能发布：", probs)
 	}
 	now := s.Clock.Now().UTC().Truncate(time.Microsecond)
 	err = s.DB.InTx(ctx, func(tx *db.Tx) error {

@@ -66,13 +66,7 @@ func (s *Service) SaveForm(ctx context.Context, actor *identity.Principal, f For
 		return 0, apperr.New(apperr.Forbidden, "只有平台管理员可以修改申请表（申请表由多个部门的事项共用）")
 	}
 	if probs := ValidateForm(&f); len(probs) > 0 {
-		fields := map[string]string{}
-		for _, p := range probs {
-			if _, dup := fields[p.Field]; !dup {
-				fields[p.Field] = p.Message
-			}
-		}
-		return 0, &apperr.Error{Code: apperr.Invalid, Message: "申请表有问题，未保存：" + probs[0].String(), Fields: fields}
+		return 0, problemsError("申请表有问题，未保存：", probs)
 	}
 	snap, err := s.Snapshot(ctx)
 	if err != nil {

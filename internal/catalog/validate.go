@@ -7,6 +7,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"yiwang/internal/apperr"
 	"yiwang/internal/stdcode"
 )
 
@@ -417,4 +418,16 @@ func PrefillSources() []string {
 		out = append(out, k)
 	}
 	return sortStrings(out)
+}
+
+// problemsError turns validation problems into one Invalid error whose
+// message names the first problem and whose fields name every one.
+func problemsError(msg string, probs []Problem) *apperr.Error {
+	fields := map[string]string{}
+	for _, p := range probs {
+		if _, dup := fields[p.Field]; !dup {
+			fields[p.Field] = p.Message
+		}
+	}
+	return &apperr.Error{Code: apperr.Invalid, Message: msg + probs[0].String(), Fields: fields}
 }
