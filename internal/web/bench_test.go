@@ -22,5 +22,5 @@ func benchRoute(b *testing.B, path string) {
 	}
 }
 
-func BenchmarkSearchAPI(b *testing.B)  { benchRoute(b, "/api/v1/items?q=%E5%BC%80%E9%A5%AD%E5%BA%97") }
+func BenchmarkSearchAPI(b *testing.B)   { benchRoute(b, "/api/v1/items?q=%E5%BC%80%E9%A5%AD%E5%BA%97") }
 func BenchmarkCentresPage(b *testing.B) { benchRoute(b, "/centres") }
