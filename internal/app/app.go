@@ -11,10 +11,12 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"yiwang/internal/calendar"
 	"yiwang/internal/catalog"
 	"yiwang/internal/clock"
 	"yiwang/internal/db"
 	"yiwang/internal/demo"
+	"yiwang/internal/files"
 	"yiwang/internal/identity"
 	"yiwang/internal/secret"
 	"yiwang/internal/web"
@@ -32,6 +34,10 @@ type Config struct {
 	SecureCookies bool
 	Registry      *prometheus.Registry
 	Clock         *clock.Adjustable
+	// FilesDir holds uploaded files; "" means DataDir/files.
+	FilesDir string
+	// MaxUploadBytes bounds one upload; 0 means files.DefaultMaxSize.
+	MaxUploadBytes int64
 }
 
 // App is a running yiwang.
@@ -39,6 +45,8 @@ type App struct {
 	DB         *db.DB
 	Identity   *identity.Service
 	Catalog    *catalog.Service
+	Files      *files.Service
+	Calendar   *calendar.Service
 	Server     *web.Server
 	Clock      *clock.Adjustable
 	Migrations int
@@ -80,7 +88,28 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	}
 	a.Identity = identity.NewService(d, box, cfg.Clock)
 	a.Catalog = catalog.NewService(d, a.Identity, cfg.Clock, cfg.Log)
-	a.Server, err = web.New(web.Config{DB: d, Identity: a.Identity, Catalog: a.Catalog, Box: box, Clock: cfg.Clock, Log: cfg.Log,
+	a.Calendar = calendar.NewService(d, cfg.Clock)
+	// The official holiday arrangements shipped with the product go into
+	// the database once; a year already there is left as it is.
+	if years, err := a.Calendar.LoadShipped(ctx); err != nil {
+		return nil, err
+	} else if len(years) > 0 {
+		cfg.Log.Info("working-day calendar loaded", "years", years)
+	}
+	filesDir := cfg.FilesDir
+	if filesDir == "" {
+		filesDir = filepath.Join(cfg.DataDir, "files")
+	}
+	disk, err := files.NewLocalDisk(filesDir)
+	if err != nil {
+		return nil, err
+	}
+	a.Files = files.NewService(d, disk, cfg.Clock, cfg.Log)
+	a.Files.MaxSize = cfg.MaxUploadBytes
+	// Uploads wait beside the store while they are checked: same disk,
+	// same 0700 directory, never in a shared /tmp.
+	a.Files.TempDir = filepath.Join(filesDir, "incoming")
+	a.Server, err = web.New(web.Config{DB: d, Identity: a.Identity, Catalog: a.Catalog, Files: a.Files, Calendar: a.Calendar, Box: box, Clock: cfg.Clock, Log: cfg.Log,
 		Version: cfg.Version, SecureCookies: cfg.SecureCookies, Registry: cfg.Registry})
 	if err != nil {
 		return nil, err

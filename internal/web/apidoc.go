@@ -23,6 +23,9 @@ type apiRoute struct {
 	Response any // zero value of the 2xx body type, or nil for no body
 	Status   int // success status (200 when 0)
 	Errors   []int
+	// Multipart documents a multipart/form-data request body (an upload)
+	// instead of a JSON one.
+	Multipart []formPart
 }
 
 type authNeed int
@@ -36,6 +39,13 @@ const (
 type param struct {
 	Name, Desc string
 	Required   bool
+}
+
+// formPart is one part of a multipart/form-data request body.
+type formPart struct {
+	Name, Desc string
+	Required   bool
+	File       bool // a file's bytes rather than a text value
 }
 
 // apiHandler returns an error to answer in the API error shape.
@@ -94,6 +104,28 @@ func (s *Server) OpenAPI() map[string]any {
 				"application/json": map[string]any{"schema": schemaOf(reflect.TypeOf(rt.Request), schemas)},
 			}}
 		}
+		if len(rt.Multipart) > 0 {
+			props := map[string]any{}
+			var required []string
+			for _, p := range rt.Multipart {
+				sc := map[string]any{"type": "string", "description": p.Desc}
+				if p.File {
+					sc["contentMediaType"] = "application/octet-stream"
+					sc["format"] = "binary"
+				}
+				props[p.Name] = sc
+				if p.Required {
+					required = append(required, p.Name)
+				}
+			}
+			schema := map[string]any{"type": "object", "properties": props}
+			if len(required) > 0 {
+				schema["required"] = required
+			}
+			op["requestBody"] = map[string]any{"required": true, "content": map[string]any{
+				"multipart/form-data": map[string]any{"schema": schema},
+			}}
+		}
 		responses := map[string]any{}
 		ok := map[string]any{"description": http.StatusText(rt.Status)}
 		if rt.Response != nil {
@@ -105,7 +137,7 @@ func (s *Server) OpenAPI() map[string]any {
 			errs = append(errs, http.StatusUnauthorized)
 			op["security"] = []any{map[string]any{"bearer": []string{}}}
 		}
-		if rt.Request != nil {
+		if rt.Request != nil || len(rt.Multipart) > 0 {
 			errs = append(errs, http.StatusBadRequest, http.StatusRequestEntityTooLarge)
 		}
 		errs = append(errs, http.StatusInternalServerError)

@@ -12,9 +12,11 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"yiwang/internal/calendar"
 	"yiwang/internal/catalog"
 	"yiwang/internal/clock"
 	"yiwang/internal/db"
+	"yiwang/internal/files"
 	"yiwang/internal/identity"
 	"yiwang/internal/secret"
 	"yiwang/internal/web/view"
@@ -25,6 +27,8 @@ type Config struct {
 	DB       *db.DB
 	Identity *identity.Service
 	Catalog  *catalog.Service
+	Calendar *calendar.Service
+	Files    *files.Service
 	Box      *secret.Box
 	Clock    clock.Clock
 	Log      *slog.Logger
@@ -72,6 +76,8 @@ func New(cfg Config) (*Server, error) {
 	s.routesCatalogPages()
 	s.routesCatalogEditor()
 	s.routesFormEditor()
+	s.routesCalendar()
+	s.routesFiles()
 	s.origin = http.NewCrossOriginProtection()
 	return s, nil
 }
