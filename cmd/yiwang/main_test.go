@@ -217,7 +217,7 @@ func TestDemoServeAndAuditVerify(t *testing.T) {
 	vout.Reset()
 	err = run(context.Background(), []string{"audit", "verify", "--data", dir}, env(nil), &vout, io.Discard)
 	var ee exitError
-	if !errors.As(err, &ee) || ee != 3 || !strings.Contains(vout.String(), "第 1 条记录的内容已被改动") {
+	if !errors.As(err, &ee) || ee != 3 || !strings.Contains(vout.String(), "记录 #1（") || !strings.Contains(vout.String(), "的内容已被改动") {
 		t.Fatalf("tampered verify: %v %s", err, vout.String())
 	}
 	// Verify on an empty directory says so instead of creating a database silently succeeding.

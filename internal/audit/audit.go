@@ -9,6 +9,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"hash/fnv"
 	"fmt"
 	"strconv"
 	"strings"
@@ -57,7 +58,9 @@ type Entry struct {
 
 // Record is a stored entry.
 type Record struct {
-	Seq        int64
+	Seq        int64 // global order of writing (gaps possible on PostgreSQL)
+	Chain      int   // which of the Chains chains the entry is on
+	Link       int64 // position in its chain: 1, 2, 3… without gaps
 	ID         string
 	At         time.Time
 	ActorID    string
@@ -74,15 +77,35 @@ type Record struct {
 	Hash       string
 }
 
+// Chains is how many hash chains the trail has. Transactions on different
+// objects append to different chains, so they do not queue on one lock;
+// every entry of one object (one case, one person) is on the same chain.
+const Chains = 16
+
+// ChainOf is the chain an object's entries go to.
+func ChainOf(objectType, objectID string) int {
+	h := fnv.New32a()
+	h.Write([]byte(objectType))
+	h.Write([]byte{0})
+	h.Write([]byte(objectID))
+	return int(h.Sum32() % Chains)
+}
+
 // canonical is the exact byte string that is hashed: every field, length-
-// prefixed so no two different records can encode the same.
+// prefixed so no two different records can encode the same. Chain 0 hashes
+// exactly as the single chain of earlier versions did (link was seq then),
+// so entries written before the trail had several chains still verify.
 func (r *Record) canonical() []byte {
 	var b strings.Builder
-	for _, f := range []string{
-		strconv.FormatInt(r.Seq, 10), r.ID, r.At.UTC().Format(time.RFC3339Nano),
+	fields := []string{
+		strconv.FormatInt(r.Link, 10), r.ID, r.At.UTC().Format(time.RFC3339Nano),
 		r.ActorID, r.ActorName, r.Action, r.ObjectType, r.ObjectID,
 		r.BeforeRef, r.AfterRef, r.Detail, r.IP, r.RequestID, r.PrevHash,
-	} {
+	}
+	if r.Chain != 0 {
+		fields = append(fields, "chain="+strconv.Itoa(r.Chain))
+	}
+	for _, f := range fields {
 		b.WriteString(strconv.Itoa(len(f)))
 		b.WriteByte(':')
 		b.WriteString(f)
@@ -96,9 +119,14 @@ func (r *Record) computeHash() string {
 	return hex.EncodeToString(sum[:])
 }
 
-// Append writes e inside tx, chained to the previous entry. It locks the
-// chain head row, so concurrent appends serialise (SQLite already has one
-// writer; on PostgreSQL the row lock does it).
+// txChain is the key under which a transaction remembers its chain.
+type txChain struct{}
+
+// Append writes e inside tx, chained to the previous entry of its chain.
+// A transaction appends all its entries to one chain — the chain of the
+// object of its first entry — and locks that chain's head row until it
+// commits, so appends to one chain serialise while other chains go on.
+// Append last in a use case: the head lock is then held only until commit.
 func Append(ctx context.Context, tx *db.Tx, now time.Time, e Entry) error {
 	m := MetaFrom(ctx)
 	detail := ""
@@ -109,17 +137,22 @@ func Append(ctx context.Context, tx *db.Tx, now time.Time, e Entry) error {
 		}
 		detail = string(b)
 	}
+	chain, ok := tx.Value(txChain{}).(int)
+	if !ok {
+		chain = ChainOf(e.ObjectType, e.ObjectID)
+		tx.Set(txChain{}, chain)
+	}
 	lock := ""
 	if tx.Dialect() == db.Postgres {
 		lock = " FOR UPDATE"
 	}
-	var seq int64
+	var link int64
 	var prev string
-	if err := tx.QueryRowContext(ctx, `SELECT seq, hash FROM audit_head WHERE id = 1`+lock).Scan(&seq, &prev); err != nil {
-		return fmt.Errorf("audit head: %w", err)
+	if err := tx.QueryRowContext(ctx, `SELECT link, hash FROM audit_chains WHERE chain = ?`+lock, chain).Scan(&link, &prev); err != nil {
+		return fmt.Errorf("audit chain head: %w", err)
 	}
 	r := Record{
-		Seq: seq + 1, ID: uuid.Must(uuid.NewV7()).String(),
+		Chain: chain, Link: link + 1, ID: uuid.Must(uuid.NewV7()).String(),
 		At:      now.UTC().Truncate(time.Microsecond),
 		ActorID: m.ActorID, ActorName: m.ActorName,
 		Action: e.Action, ObjectType: e.ObjectType, ObjectID: e.ObjectID,
@@ -128,16 +161,23 @@ func Append(ctx context.Context, tx *db.Tx, now time.Time, e Entry) error {
 	}
 	r.Hash = r.computeHash()
 	if _, err := tx.ExecContext(ctx, `INSERT INTO audit_log
-		(seq, id, at, actor_id, actor_name, action, object_type, object_id, before_ref, after_ref, detail, ip, request_id, prev_hash, hash)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		r.Seq, r.ID, r.At, r.ActorID, r.ActorName, r.Action, r.ObjectType, r.ObjectID,
+		(chain, link, id, at, actor_id, actor_name, action, object_type, object_id, before_ref, after_ref, detail, ip, request_id, prev_hash, hash)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		r.Chain, r.Link, r.ID, r.At, r.ActorID, r.ActorName, r.Action, r.ObjectType, r.ObjectID,
 		r.BeforeRef, r.AfterRef, r.Detail, r.IP, r.RequestID, r.PrevHash, r.Hash); err != nil {
 		return fmt.Errorf("audit insert: %w", err)
 	}
-	if _, err := tx.ExecContext(ctx, `UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1`, r.Seq, r.Hash); err != nil {
-		return fmt.Errorf("audit head update: %w", err)
+	if _, err := tx.ExecContext(ctx, `UPDATE audit_chains SET link = ?, hash = ? WHERE chain = ?`, r.Link, r.Hash, chain); err != nil {
+		return fmt.Errorf("audit chain head update: %w", err)
 	}
 	return nil
+}
+
+// Count is how many entries the trail holds (the sum of the chain heads).
+func Count(ctx context.Context, q db.Querier) (int64, error) {
+	var n int64
+	err := q.QueryRowContext(ctx, `SELECT COALESCE(SUM(link), 0) FROM audit_chains`).Scan(&n)
+	return n, err
 }
 
 // Write appends one entry in its own transaction, for events that change
@@ -146,10 +186,10 @@ func Write(ctx context.Context, d *db.DB, now time.Time, e Entry) error {
 	return d.InTx(ctx, func(tx *db.Tx) error { return Append(ctx, tx, now, e) })
 }
 
-const selectCols = `seq, id, at, actor_id, actor_name, action, object_type, object_id, before_ref, after_ref, detail, ip, request_id, prev_hash, hash`
+const selectCols = `seq, chain, link, id, at, actor_id, actor_name, action, object_type, object_id, before_ref, after_ref, detail, ip, request_id, prev_hash, hash`
 
 func scanRecord(rows interface{ Scan(...any) error }, r *Record) error {
-	return rows.Scan(&r.Seq, &r.ID, &r.At, &r.ActorID, &r.ActorName, &r.Action, &r.ObjectType, &r.ObjectID,
+	return rows.Scan(&r.Seq, &r.Chain, &r.Link, &r.ID, &r.At, &r.ActorID, &r.ActorName, &r.Action, &r.ObjectType, &r.ObjectID,
 		&r.BeforeRef, &r.AfterRef, &r.Detail, &r.IP, &r.RequestID, &r.PrevHash, &r.Hash)
 }
 
@@ -207,58 +247,83 @@ func List(ctx context.Context, q db.Querier, f Filter) ([]Record, error) {
 type Report struct {
 	Checked  int64
 	OK       bool
-	BrokenAt int64  // first seq that does not verify (0 when OK)
+	BrokenAt int64  // seq of the first entry that does not verify (0 when OK or when none is left to point at)
+	Chain    int    // the chain where it broke
 	Problem  string // what is wrong there, in Chinese
-	HeadSeq  int64
+	HeadSeq  int64  // entries the chain heads account for
 }
 
-// Verify walks the whole chain in order, recomputing every hash, checking
-// every link and the sequence, and that the head points at the last entry
-// (so truncating the tail is detected too).
+// Verify walks every chain in order, recomputing every hash, checking every
+// link and that the numbering has no gap, and that each chain's head points
+// at its last entry (so truncating a chain's tail is detected too).
 func Verify(ctx context.Context, q db.Querier) (Report, error) {
 	var rep Report
-	var headHash string
-	if err := q.QueryRowContext(ctx, `SELECT seq, hash FROM audit_head WHERE id = 1`).Scan(&rep.HeadSeq, &headHash); err != nil {
+	heads := map[int]struct {
+		link int64
+		hash string
+	}{}
+	hrows, err := q.QueryContext(ctx, `SELECT chain, link, hash FROM audit_chains`)
+	if err != nil {
 		return rep, err
 	}
-	rows, err := q.QueryContext(ctx, `SELECT `+selectCols+` FROM audit_log ORDER BY seq`)
+	for hrows.Next() {
+		var c int
+		var h struct {
+			link int64
+			hash string
+		}
+		if err := hrows.Scan(&c, &h.link, &h.hash); err != nil {
+			hrows.Close()
+			return rep, err
+		}
+		heads[c] = h
+		rep.HeadSeq += h.link
+	}
+	hrows.Close()
+	if err := hrows.Err(); err != nil {
+		return rep, err
+	}
+	rows, err := q.QueryContext(ctx, `SELECT `+selectCols+` FROM audit_log ORDER BY chain, link`)
 	if err != nil {
 		return rep, err
 	}
 	defer rows.Close()
-	prev := ""
-	var want int64 = 1
-	fail := func(seq int64, msg string) {
-		if rep.BrokenAt == 0 {
-			rep.BrokenAt, rep.Problem = seq, msg
+	fail := func(chain int, seq int64, msg string) {
+		if rep.Problem == "" {
+			rep.Chain, rep.BrokenAt, rep.Problem = chain, seq, msg
 		}
 	}
+	type pos struct {
+		link int64
+		hash string
+	}
+	last := map[int]pos{}
 	for rows.Next() {
 		var r Record
 		if err := scanRecord(rows, &r); err != nil {
 			return rep, err
 		}
 		rep.Checked++
-		if rep.BrokenAt != 0 {
-			continue
-		}
+		p := last[r.Chain]
 		switch {
-		case r.Seq != want:
-			fail(want, fmt.Sprintf("缺少第 %d 条记录（下一条为第 %d 条）", want, r.Seq))
-		case r.PrevHash != prev:
-			fail(r.Seq, fmt.Sprintf("第 %d 条记录的前序哈希与上一条不符", r.Seq))
+		case r.Link != p.link+1:
+			fail(r.Chain, r.Seq, fmt.Sprintf("第 %d 号链缺少第 %d 条记录（下一条为第 %d 条，全局序号 #%d）", r.Chain, p.link+1, r.Link, r.Seq))
+		case r.PrevHash != p.hash:
+			fail(r.Chain, r.Seq, fmt.Sprintf("记录 #%d（第 %d 号链第 %d 条）的前序哈希与上一条不符", r.Seq, r.Chain, r.Link))
 		case r.computeHash() != r.Hash:
-			fail(r.Seq, fmt.Sprintf("第 %d 条记录的内容已被改动（哈希不符）", r.Seq))
+			fail(r.Chain, r.Seq, fmt.Sprintf("记录 #%d（第 %d 号链第 %d 条）的内容已被改动（哈希不符）", r.Seq, r.Chain, r.Link))
 		}
-		prev = r.Hash
-		want = r.Seq + 1
+		last[r.Chain] = pos{r.Link, r.Hash}
 	}
 	if err := rows.Err(); err != nil {
 		return rep, err
 	}
-	if rep.BrokenAt == 0 && (rep.HeadSeq != want-1 || headHash != prev) {
-		fail(want, fmt.Sprintf("链头指向第 %d 条，但实际最后一条为第 %d 条（记录被删除或截断）", rep.HeadSeq, want-1))
+	for c := 0; c < Chains; c++ {
+		h, p := heads[c], last[c]
+		if h.link != p.link || h.hash != p.hash {
+			fail(c, 0, fmt.Sprintf("第 %d 号链的链头指向第 %d 条，但实际最后一条为第 %d 条（记录被删除或截断）", c, h.link, p.link))
+		}
 	}
-	rep.OK = rep.BrokenAt == 0
+	rep.OK = rep.Problem == ""
 	return rep, nil
 }

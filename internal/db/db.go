@@ -172,8 +172,22 @@ func (d *DB) QueryRowContext(ctx context.Context, q string, args ...any) *sql.Ro
 
 // Tx is a transaction with the same query methods as DB.
 type Tx struct {
-	tx *sql.Tx
-	d  *DB
+	tx   *sql.Tx
+	d    *DB
+	vals map[any]any
+}
+
+// Value returns what Set stored under key in this transaction (nil when
+// nothing): per-transaction state of a package, such as the audit chain a
+// transaction appends to.
+func (t *Tx) Value(key any) any { return t.vals[key] }
+
+// Set stores v under key for the life of the transaction.
+func (t *Tx) Set(key, v any) {
+	if t.vals == nil {
+		t.vals = map[any]any{}
+	}
+	t.vals[key] = v
 }
 
 func (t *Tx) Dialect() Dialect { return t.d.dialect }

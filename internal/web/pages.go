@@ -316,7 +316,7 @@ func (s *Server) adminPage(w http.ResponseWriter, r *http.Request) error {
 	var st adminStats
 	err := s.DB.QueryRowContext(r.Context(), `SELECT
 		(SELECT count(*) FROM regions), (SELECT count(*) FROM departments), (SELECT count(*) FROM service_centres),
-		(SELECT count(*) FROM service_windows), (SELECT count(*) FROM accounts), (SELECT seq FROM audit_head WHERE id = 1)`).
+		(SELECT count(*) FROM service_windows), (SELECT count(*) FROM accounts), (SELECT COALESCE(SUM(link), 0) FROM audit_chains)`).
 		Scan(&st.Regions, &st.Departments, &st.Centres, &st.Windows, &st.Accounts, &st.AuditEntries)
 	if err != nil {
 		return err
