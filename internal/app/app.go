@@ -12,6 +12,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"yiwang/internal/calendar"
+	"yiwang/internal/casework"
 	"yiwang/internal/catalog"
 	"yiwang/internal/clock"
 	"yiwang/internal/db"
@@ -47,6 +48,7 @@ type App struct {
 	Catalog    *catalog.Service
 	Files      *files.Service
 	Calendar   *calendar.Service
+	Cases      *casework.Service
 	Server     *web.Server
 	Clock      *clock.Adjustable
 	Migrations int
@@ -109,7 +111,19 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	// Uploads wait beside the store while they are checked: same disk,
 	// same 0700 directory, never in a shared /tmp.
 	a.Files.TempDir = filepath.Join(filesDir, "incoming")
-	a.Server, err = web.New(web.Config{DB: d, Identity: a.Identity, Catalog: a.Catalog, Files: a.Files, Calendar: a.Calendar, Box: box, Clock: cfg.Clock, Log: cfg.Log,
+	a.Cases = casework.NewService(d, a.Catalog, a.Identity, a.Calendar, a.Files, box, cfg.Clock, cfg.Log)
+	// The workflows shipped with the product go in once, like the calendar.
+	if ids, err := a.Cases.LoadShipped(ctx); err != nil {
+		return nil, err
+	} else if len(ids) > 0 {
+		cfg.Log.Info("workflows loaded", "workflows", ids)
+	}
+	a.Catalog.Workflows = a.Cases.WorkflowNames
+	// Staff and applicants who may see a case may read its materials.
+	a.Files.MayRead = func(ctx context.Context, actor *identity.Principal, f *files.File) (bool, error) {
+		return a.Cases.MayReadFile(ctx, actor, f.ID)
+	}
+	a.Server, err = web.New(web.Config{DB: d, Identity: a.Identity, Catalog: a.Catalog, Files: a.Files, Calendar: a.Calendar, Cases: a.Cases, Box: box, Clock: cfg.Clock, Log: cfg.Log,
 		Version: cfg.Version, SecureCookies: cfg.SecureCookies, Registry: cfg.Registry})
 	if err != nil {
 		return nil, err

@@ -215,7 +215,11 @@ func (s *Service) SaveDraft(ctx context.Context, actor *identity.Principal, id s
 		probe[0].ImplCode, probe[0].Code = "", ""
 		deriveCodes(probe, depts)
 	}
-	return Validate(&probe[0], Env{Departments: depts, Forms: forms}), nil
+	env, err := s.env(ctx, depts, forms)
+	if err != nil {
+		return nil, err
+	}
+	return Validate(&probe[0], env), nil
 }
 
 // PublishDraft validates the draft and, when it is complete and right,
@@ -287,7 +291,11 @@ func (s *Service) publishOne(ctx context.Context, actor *identity.Principal, ite
 		}
 	}
 	it := &items[0]
-	if probs := Validate(it, Env{Departments: depts, Forms: forms}); len(probs) > 0 {
+	env, err := s.env(ctx, depts, forms)
+	if err != nil {
+		return nil, err
+	}
+	if probs := Validate(it, env); len(probs) > 0 {
 		return nil, problemsError("事项还有问题，不能发布：", probs)
 	}
 	now := s.Clock.Now().UTC().Truncate(time.Microsecond)

@@ -128,7 +128,10 @@ func (s *Service) Import(ctx context.Context, actor *identity.Principal, f *File
 		forms[fm.ID] = fm
 	}
 	deriveCodes(f.Items, depts)
-	env := Env{Departments: depts, Forms: forms}
+	env, err := s.env(ctx, depts, forms)
+	if err != nil {
+		return nil, err
+	}
 	seenCode := map[string]int{}
 	for i := range f.Items {
 		it := &f.Items[i]

@@ -60,8 +60,11 @@ type Item struct {
 
 	Flags Flags `json:"flags"`
 
-	Process []Step `json:"process"` // 办理流程
-	Result  Result `json:"result"`  // 审批结果
+	Process []Step `json:"process"` // 办理流程 (as the guide describes it)
+	// Workflow names the process definition cases of this item run under
+	// (casework workflows); "" means the default for the 办件类型.
+	Workflow string `json:"workflow,omitempty"`
+	Result   Result `json:"result"` // 审批结果
 
 	Situations []Situation `json:"situations,omitempty"` // 办理情形 questions
 	Materials  []Material  `json:"materials"`            // 申请材料

@@ -33,6 +33,10 @@ type Service struct {
 	Identity *identity.Service
 	Clock    clock.Clock
 	Log      *slog.Logger
+	// Workflows lists the workflows an item may name (id → name), for
+	// validation; it is casework's, wired in by the application. Nil skips
+	// the check.
+	Workflows func(ctx context.Context) (map[string]string, error)
 
 	mu      sync.Mutex // serialises snapshot rebuilds
 	snap    atomic.Pointer[Snapshot]
@@ -399,6 +403,19 @@ func (s *Service) departmentEnv(ctx context.Context, q db.Querier) (map[string]D
 		infos[d.Code], ids[d.Code] = d, id
 	}
 	return infos, ids, rows.Err()
+}
+
+// env is the validation environment with the known workflows.
+func (s *Service) env(ctx context.Context, depts map[string]DeptInfo, forms map[string]*Form) (Env, error) {
+	env := Env{Departments: depts, Forms: forms}
+	if s.Workflows != nil {
+		wf, err := s.Workflows(ctx)
+		if err != nil {
+			return env, err
+		}
+		env.Workflows = wf
+	}
+	return env, nil
 }
 
 func (s *Service) loadForms(ctx context.Context, q db.Querier) (map[string]*Form, error) {

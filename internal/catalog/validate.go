@@ -33,6 +33,9 @@ type DeptInfo struct {
 type Env struct {
 	Departments map[string]DeptInfo // by department code
 	Forms       map[string]*Form    // by form id
+	// Workflows maps the known workflow ids to their names; nil skips the
+	// check (the catalogue alone, in tests).
+	Workflows map[string]string
 }
 
 var (
@@ -105,6 +108,11 @@ func Validate(it *Item, env Env) []Problem {
 	c.dict("powerSource", it.PowerSource, "权力来源", PowerSources)
 	c.dict("handlingType", it.HandlingType, "办件类型", HandlingTypes)
 
+	if it.Workflow != "" && env.Workflows != nil {
+		if _, ok := env.Workflows[it.Workflow]; !ok {
+			c.add("workflow", "办理流程 %q 不存在", it.Workflow)
+		}
+	}
 	dept, ok := env.Departments[it.Department]
 	if it.Department == "" {
 		c.add("department", "缺少实施机关")

@@ -137,6 +137,7 @@ var itemCols = []col[Item]{
 	strCol("结果证照类型", func(i *Item) *string { return &i.Result.LicenceType }),
 	strCol("结果样本说明", func(i *Item) *string { return &i.Result.Sample }),
 	strCol("申请表", func(i *Item) *string { return &i.Form }),
+	strCol("流程定义", func(i *Item) *string { return &i.Workflow }),
 	listCol("主题", func(i *Item) *[]string { return &i.Themes }),
 	strCol("生效日期", func(i *Item) *string { return &i.EffectiveFrom }),
 }

@@ -165,6 +165,15 @@ func Load(ctx context.Context, ids *identity.Service) ([]Account, error) {
 			{"mzj1", "郑芳", "mzj", []identity.Role{identity.RoleApprover}, nil, "审批人员（县民政局）"},
 			{"zjj1", "冯涛", "zjj", []identity.Role{identity.RoleApprover}, nil, "审批人员（县住建局）"},
 			{"ybj1", "蒋雪梅", "ybj", []identity.Role{identity.RoleApprover}, nil, "审批人员（县医保局）"},
+			{"zrzy1", "杨帆", "zrzy", []identity.Role{identity.RoleApprover, identity.RoleDeptHead}, nil, "审批人员（县自然资源规划局）"},
+			{"jtys1", "徐国栋", "jtys", []identity.Role{identity.RoleApprover}, nil, "审批人员（县交通运输局）"},
+			{"jyj1", "黄晓燕", "jyj", []identity.Role{identity.RoleApprover}, nil, "审批人员（县教育局）"},
+			{"sw1", "马俊", "sw", []identity.Role{identity.RoleApprover}, nil, "审批人员（县税务局）"},
+			{"sthj1", "朱丽华", "sthj", []identity.Role{identity.RoleApprover}, nil, "审批人员（市生态环境局桐庐分局）"},
+			{"nync1", "胡建平", "nync", []identity.Role{identity.RoleApprover}, nil, "审批人员（县农业农村局）"},
+			{"wglt1", "林佳", "wglt", []identity.Role{identity.RoleApprover}, nil, "审批人员（县文广旅体局）"},
+			{"tyjr1", "郭志刚", "tyjr", []identity.Role{identity.RoleApprover}, nil, "审批人员（县退役军人事务局）"},
+			{"sjj1", "方婷", "sjj", []identity.Role{identity.RoleApprover}, nil, "审批人员（县数据局，“一件事”牵头）"},
 		}
 		for _, s := range staff {
 			scope := s.scope

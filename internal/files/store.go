@@ -2,6 +2,7 @@ package files
 
 import (
 	"context"
+	"strings"
 
 	"yiwang/internal/db"
 )
@@ -25,4 +26,28 @@ func fileByID(ctx context.Context, q db.Querier, id string) (*File, error) {
 		return nil, err
 	}
 	return f, nil
+}
+
+func filesByID(ctx context.Context, q db.Querier, ids []string) (map[string]*File, error) {
+	out := map[string]*File{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	args := make([]any, len(ids))
+	for i, id := range ids {
+		args[i] = id
+	}
+	rows, err := q.QueryContext(ctx, `SELECT `+fileCols+` FROM files WHERE id IN (`+strings.TrimSuffix(strings.Repeat("?, ", len(ids)), ", ")+`)`, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		f := &File{}
+		if err := rows.Scan(&f.ID, &f.OwnerAccountID, &f.Name, &f.ContentType, &f.Size, &f.SHA256, &f.storageKey, &f.CreatedAt); err != nil {
+			return nil, err
+		}
+		out[f.ID] = f
+	}
+	return out, rows.Err()
 }

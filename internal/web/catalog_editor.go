@@ -81,6 +81,7 @@ type editorData struct {
 	Item        catalog.Item
 	Departments []identity.Department
 	Forms       []option
+	Workflows   []option
 	Dict        map[string][]option
 	Depths      []option
 	Themes      []string
@@ -116,6 +117,11 @@ func (s *Server) editorRender(w http.ResponseWriter, r *http.Request, status int
 	for _, fm := range f.Forms {
 		forms = append(forms, option{fm.ID, fm.Name})
 	}
+	names, err := s.Cases.WorkflowNames(r.Context())
+	if err != nil {
+		return err
+	}
+	workflows := sortedOptions(names)
 	var depths []option
 	for i := 0; i <= 4; i++ {
 		depths = append(depths, option{strconv.Itoa(i), catalog.OnlineDepths[i]})
@@ -129,7 +135,7 @@ func (s *Server) editorRender(w http.ResponseWriter, r *http.Request, status int
 		}
 	}
 	pg.Title = "编辑事项：" + it.Name
-	pg.Data = editorData{Draft: d, Item: withBlankRows(it), Departments: deps, Forms: forms, Depths: depths, Problems: probs, Published: d.ItemID != "",
+	pg.Data = editorData{Draft: d, Item: withBlankRows(it), Departments: deps, Forms: forms, Workflows: workflows, Depths: depths, Problems: probs, Published: d.ItemID != "",
 		Themes: append(append([]string{}, catalog.PersonThemes...), catalog.CompanyThemes...),
 		Dict: map[string][]option{"type": sortedOptions(catalog.ItemTypes), "level": sortedOptions(catalog.Levels), "power": sortedOptions(catalog.PowerSources),
 			"handling": sortedOptions(catalog.HandlingTypes), "object": sortedOptions(catalog.ServiceObjects), "unit": sortedOptions(catalog.LimitUnits),
@@ -291,7 +297,7 @@ func parseItemForm(f url.Values) (catalog.Item, map[string]string) {
 			Nearby: flag("flags.nearby"), CityWide: flag("flags.cityWide"), CrossProvince: flag("flags.crossProvince"), Pledge: flag("flags.pledge"),
 			Tolerance: flag("flags.tolerance"), Proof: flag("flags.proof"), HighFrequency: flag("flags.highFrequency")},
 		Result: catalog.Result{Type: str("result.type"), Name: str("result.name"), LicenceType: str("result.licenceType"), Sample: str("result.sample")},
-		Form:   str("form"), Themes: f["themes"], EffectiveFrom: str("effectiveFrom"),
+		Form:   str("form"), Workflow: str("workflow"), Themes: f["themes"], EffectiveFrom: str("effectiveFrom"),
 	}
 	for _, i := range rows("legalBasis") {
 		p := fmt.Sprintf("legalBasis.%d.", i)

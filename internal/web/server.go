@@ -13,6 +13,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"yiwang/internal/calendar"
+	"yiwang/internal/casework"
 	"yiwang/internal/catalog"
 	"yiwang/internal/clock"
 	"yiwang/internal/db"
@@ -29,6 +30,7 @@ type Config struct {
 	Catalog  *catalog.Service
 	Calendar *calendar.Service
 	Files    *files.Service
+	Cases    *casework.Service
 	Box      *secret.Box
 	Clock    clock.Clock
 	Log      *slog.Logger

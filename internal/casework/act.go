@@ -1,0 +1,229 @@
+package casework
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"yiwang/internal/apperr"
+	"yiwang/internal/audit"
+	"yiwang/internal/calendar"
+	"yiwang/internal/db"
+	"yiwang/internal/identity"
+)
+
+// ActionInput is one action on a case.
+type ActionInput struct {
+	Action  string
+	Task    string // which open task, when the action is offered by several
+	Comment string
+	Data    map[string]any
+}
+
+// Act performs one action on a case. An action the caller may not take is
+// Forbidden; one that no longer fits the case (someone else acted first,
+// or the case moved on) is a Conflict.
+func (s *Service) Act(ctx context.Context, actor *identity.Principal, ref string, in ActionInput) (*Case, error) {
+	c, err := s.visible(ctx, actor, ref)
+	if err != nil {
+		return nil, err
+	}
+	in.Action = strings.TrimSpace(in.Action)
+	in.Comment = strings.TrimSpace(in.Comment)
+	if in.Action == "" {
+		return nil, &apperr.Error{Code: apperr.Invalid, Message: "请指定要进行的操作", Fields: map[string]string{"action": "必填"}}
+	}
+	for k := range in.Data {
+		return nil, &apperr.Error{Code: apperr.Invalid, Message: fmt.Sprintf("此操作不需要附加数据 %q", k), Fields: map[string]string{"data." + k: "未知字段"}}
+	}
+	if utf8.RuneCountInString(in.Comment) > maxCommentRunes {
+		return nil, &apperr.Error{Code: apperr.Invalid, Message: fmt.Sprintf("意见不能超过%d字", maxCommentRunes), Fields: map[string]string{"comment": "过长"}}
+	}
+	if in.Action == "submit" {
+		return s.submitDraft(ctx, actor, c)
+	}
+	if c.Status == StatusDraft {
+		return nil, apperr.New(apperr.Conflict, "草稿尚未提交")
+	}
+	wf, err := c.workflow()
+	if err != nil {
+		return nil, err
+	}
+	tasks, err := openTasks(ctx, s.DB, c.ID)
+	if err != nil {
+		return nil, err
+	}
+	var task *taskRow
+	var step *StepDef
+	var act *ActionDef
+	forbidden := ""
+	for i := range tasks {
+		st, ok := wf.Step(tasks[i].Step)
+		if !ok {
+			continue
+		}
+		a, ok := st.Action(in.Action)
+		if !ok || (in.Task != "" && in.Task != tasks[i].ID) {
+			continue
+		}
+		may, err := s.mayAct(ctx, actor, st, &tasks[i], c)
+		if err != nil {
+			return nil, err
+		}
+		if !may {
+			forbidden = st.Name
+			continue
+		}
+		if task != nil {
+			return nil, &apperr.Error{Code: apperr.Invalid, Message: "有多个环节可进行此操作，请用 task 指明是哪一个任务", Fields: map[string]string{"task": "请指明任务"}}
+		}
+		task, step, act = &tasks[i], st, a
+	}
+	if task == nil {
+		switch {
+		case forbidden != "":
+			return nil, apperr.Newf(apperr.Forbidden, "您不能在“%s”环节办理此操作（须由该环节指定的部门和角色办理）", forbidden)
+		case actionKnown(wf, in.Action):
+			return nil, apperr.Newf(apperr.Conflict, "办件当前为“%s”，不能进行此操作（可能已被他人处理）", StatusNames[c.Status])
+		default:
+			return nil, &apperr.Error{Code: apperr.Invalid, Message: fmt.Sprintf("流程中没有操作 %q", in.Action), Fields: map[string]string{"action": "未知操作"}}
+		}
+	}
+	if act.Reason && utf8.RuneCountInString(in.Comment) < 2 {
+		return nil, &apperr.Error{Code: apperr.Invalid, Message: "“" + act.Name + "”须写明理由", Fields: map[string]string{"comment": "请写明理由"}}
+	}
+	tab, err := s.Calendar.Table(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var itemType string
+	if it, _, err := s.Catalog.Version(ctx, c.ItemCode, c.ItemVersion); err == nil {
+		itemType = it.Type
+	} else {
+		return nil, err
+	}
+	now := s.now()
+	err = s.DB.InTx(ctx, func(tx *db.Tx) error {
+		cur, err := caseByRef(ctx, tx, c.ID, true)
+		if err != nil {
+			return err
+		}
+		if cur.Revision != c.Revision {
+			return errChanged
+		}
+		cur.wf = wf
+		open, err := openTasks(ctx, tx, c.ID)
+		if err != nil {
+			return err
+		}
+		st := caseState{Status: cur.Status, Accepted: cur.AcceptedAt != nil, Decided: cur.DecidedAt != nil}
+		found := false
+		for _, o := range open {
+			st.Open = append(st.Open, openTask{ID: o.ID, Step: o.Step, ForkID: o.ForkID})
+			found = found || o.ID == task.ID
+		}
+		if !found {
+			return errChanged
+		}
+		eff, err := apply(wf, st, openTask{ID: task.ID, Step: task.Step, ForkID: task.ForkID}, act)
+		if err != nil {
+			return err
+		}
+		return s.carryOut(ctx, tx, actor, cur, step, act, eff, in.Comment, itemType, now, tab)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return s.view(ctx, actor, c.ID)
+}
+
+func actionKnown(w *Workflow, id string) bool {
+	for _, st := range w.Steps {
+		if _, ok := st.Action(id); ok {
+			return true
+		}
+	}
+	return false
+}
+
+// carryOut writes an effect: tasks closed and opened, clocks started,
+// the decision, the status, the timeline, the outbox and the trail.
+func (s *Service) carryOut(ctx context.Context, tx *db.Tx, actor *identity.Principal, c *caseRow, step *StepDef, act *ActionDef, eff effect, comment, itemType string, now time.Time, tab *calendar.Table) error {
+	if err := closeTask(ctx, tx, eff.Done, "done", now, actor.AccountID, act.ID); err != nil {
+		return err
+	}
+	for _, id := range eff.Cancel {
+		if err := closeTask(ctx, tx, id, "cancelled", now, actor.AccountID, act.ID); err != nil {
+			return err
+		}
+	}
+	from := c.Status
+	read := c.Revision
+	if eff.Accept {
+		c.AcceptedAt = &now
+		due, prov, err := dueAt(tab, now, c.PromisedAmount, c.PromisedUnit)
+		if err != nil {
+			return err
+		}
+		c.PromisedDueAt, c.DueProvisional = &due, prov
+		// A legal limit of 0 means the law sets none (many public services).
+		if c.LegalAmount > 0 {
+			legal, lprov, err := dueAt(tab, now, c.LegalAmount, c.LegalUnit)
+			if err != nil {
+				return err
+			}
+			c.LegalDueAt, c.DueProvisional = &legal, prov || lprov
+		}
+	}
+	if eff.Decide != "" {
+		c.DecidedAt = &now
+		c.Result = eff.Decide
+		c.ResultCode = ResultCode(eff.Decide, itemType)
+	}
+	if eff.Finish != "" {
+		c.FinishedAt = &now
+	}
+	c.Status = eff.Status
+	for _, nt := range eff.Create {
+		st, _ := c.wf.Step(nt.Step)
+		t, err := s.taskFor(ctx, c, st, nt.ForkID, now, tab)
+		if err != nil {
+			return err
+		}
+		if err := insertTask(ctx, tx, t); err != nil {
+			return err
+		}
+	}
+	c.Revision++
+	c.UpdatedAt = now
+	if err := updateCase(ctx, tx, c, read); err != nil {
+		return err
+	}
+	if err := insertEvent(ctx, tx, &eventRow{ID: newID(), CaseID: c.ID, At: now, ActorID: actor.AccountID, ActorName: actor.DisplayName,
+		Org: orgOf(actor), Step: step.ID, StepName: step.Name, Action: act.ID, ActionName: act.Name, From: from, To: c.Status, Comment: comment}); err != nil {
+		return err
+	}
+	topic := "case.step"
+	switch {
+	case eff.Accept && eff.Decide == "":
+		topic = "case.accepted"
+	case eff.Decide == "refused":
+		topic = "case.refused"
+	case eff.Decide != "":
+		topic = "case.decided"
+	case eff.Finish != "":
+		topic = "case.finished"
+	}
+	if err := insertOutbox(ctx, tx, topic, c.ID, map[string]any{"caseNo": c.no(), "action": act.ID, "status": c.Status,
+		"result": c.Result, "resultCode": c.ResultCode, "step": step.ID}, now); err != nil {
+		return err
+	}
+	detail := map[string]any{"caseNo": c.no(), "step": step.ID, "action": act.ID}
+	if c.Result != "" && eff.Decide != "" {
+		detail["result"], detail["resultCode"] = c.Result, c.ResultCode
+	}
+	return audit.Append(ctx, tx, now, audit.Entry{Action: "case." + act.ID, ObjectType: "case", ObjectID: c.ID,
+		BeforeRef: string(from), AfterRef: string(c.Status), Detail: detail})
+}
