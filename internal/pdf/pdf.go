@@ -202,6 +202,18 @@ func (d *Doc) Table(header []string, widths []float64, rows [][]string) {
 	d.y += 6
 }
 
+// Right writes one line aligned to the right margin (the issuing
+// department and date under a notice).
+func (d *Doc) Right(text string, size float64) {
+	d.setFont(size)
+	w, err := d.p.MeasureTextWidth(text)
+	d.fail(err)
+	d.ensure(size * lineGap)
+	d.p.SetXY(pageW-margin-w, d.y)
+	d.fail(d.p.Cell(nil, text))
+	d.y += size * lineGap
+}
+
 // Space adds vertical space.
 func (d *Doc) Space(pt float64) { d.y += pt }
 

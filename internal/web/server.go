@@ -80,6 +80,7 @@ func New(cfg Config) (*Server, error) {
 	s.routesFormEditor()
 	s.routesCalendar()
 	s.routesFiles()
+	s.routesCasesAPI()
 	s.origin = http.NewCrossOriginProtection()
 	return s, nil
 }
