@@ -7,6 +7,7 @@ import (
 
 	"yiwang/internal/apperr"
 	"yiwang/internal/audit"
+	"yiwang/internal/casework"
 	"yiwang/internal/identity"
 )
 
@@ -22,9 +23,6 @@ func (s *Server) routesPages() {
 	s.page("POST /me/reveal", authRequired, s.meReveal)
 	s.page("GET /departments", authOptional, s.public(s.departmentsPage))
 	s.page("GET /centres", authOptional, s.public(s.centresPage))
-	s.page("GET /cases", authRequired, s.casesPage)
-	s.page("GET /inbox", authRequired, s.inboxPage)
-	s.page("GET /desk", authRequired, s.deskPage)
 	s.page("GET /people/{id}", authRequired, s.personPage)
 	s.page("POST /people/{id}/reveal", authRequired, s.personReveal)
 	s.page("GET /admin", authRequired, s.adminPage)
@@ -38,6 +36,8 @@ func (s *Server) routesPages() {
 
 type homeData struct {
 	Scopes []string
+	Recent *casework.Page  // an applicant's latest cases
+	Inbox  *casework.Inbox // a staff member's waiting tasks
 }
 
 func (s *Server) home(w http.ResponseWriter, r *http.Request) error {
@@ -68,6 +68,23 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request) error {
 				data.Scopes = append(data.Scopes, "部门："+names[sc.DepartmentID])
 			}
 		}
+	}
+	switch {
+	case p == nil:
+	case p.IsStaff():
+		if p.HasRole(identity.RoleClerk) || p.HasRole(identity.RoleApprover) || p.HasRole(identity.RoleDeptHead) {
+			in, err := s.Cases.Inbox(r.Context(), p, casework.InboxFilter{Limit: 5})
+			if err != nil {
+				return err
+			}
+			data.Inbox = in
+		}
+	default:
+		recent, err := s.Cases.Mine(r.Context(), p, casework.Filter{PageSize: 5})
+		if err != nil {
+			return err
+		}
+		data.Recent = recent
 	}
 	title := "首页"
 	if p == nil {
@@ -222,45 +239,6 @@ func (s *Server) centresPage(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	s.render(w, r, http.StatusOK, "centres", page{Title: "办事大厅", Data: cs})
-	return nil
-}
-
-func (s *Server) casesPage(w http.ResponseWriter, r *http.Request) error {
-	if principal(r).IsStaff() {
-		return apperr.New(apperr.NotFound, "工作人员请使用窗口工作台或待办件")
-	}
-	s.render(w, r, http.StatusOK, "cases", page{Title: "我的办件"})
-	return nil
-}
-
-func (s *Server) inboxPage(w http.ResponseWriter, r *http.Request) error {
-	if !principal(r).HasRole(identity.RoleApprover) {
-		return apperr.New(apperr.Forbidden, "只有审批人员可以查看待办件")
-	}
-	s.render(w, r, http.StatusOK, "inbox", page{Title: "待办件"})
-	return nil
-}
-
-func (s *Server) deskPage(w http.ResponseWriter, r *http.Request) error {
-	p := principal(r)
-	if !p.HasRole(identity.RoleClerk) {
-		return apperr.New(apperr.Forbidden, "只有综合窗口人员可以使用窗口工作台")
-	}
-	pg := page{Title: "窗口工作台", Form: r.URL.Query()}
-	if idn := r.URL.Query().Get("idNumber"); idn != "" {
-		person, err := s.Identity.FindPersonByIDNumber(r.Context(), p, idn)
-		switch {
-		case err == nil:
-			pg.Data = person
-		case apperr.Is(err, apperr.Invalid), apperr.Is(err, apperr.NotFound):
-			pg.Errors = map[string]string{"idNumber": apperr.Message(err)}
-			s.render(w, r, statusOf(apperr.CodeOf(err)), "desk", pg)
-			return nil
-		default:
-			return err
-		}
-	}
-	s.render(w, r, http.StatusOK, "desk", pg)
 	return nil
 }
 

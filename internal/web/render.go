@@ -44,13 +44,16 @@ func navFor(p *identity.Principal, path string) []navItem {
 	items := []navItem{{Href: "/", Label: "首页"}}
 	switch {
 	case p == nil:
-		items = append(items, navItem{Href: "/items", Label: "找服务"}, navItem{Href: "/lists", Label: "清单"}, navItem{Href: "/centres", Label: "办事大厅"})
+		items = append(items, navItem{Href: "/items", Label: "找服务"}, navItem{Href: "/lists", Label: "清单"}, navItem{Href: "/progress", Label: "进度查询"}, navItem{Href: "/centres", Label: "办事大厅"})
 	case p.IsStaff():
 		if p.HasRole(identity.RoleClerk) {
 			items = append(items, navItem{Href: "/desk", Label: "窗口工作台"})
 		}
-		if p.HasRole(identity.RoleApprover) {
+		if p.HasRole(identity.RoleApprover) || p.HasRole(identity.RoleDeptHead) {
 			items = append(items, navItem{Href: "/inbox", Label: "待办件"})
+		}
+		if p.HasRole(identity.RoleClerk) || p.HasRole(identity.RoleApprover) || p.HasRole(identity.RoleDeptHead) || p.HasRole(identity.RoleSupervisor) || p.HasRole(identity.RoleAdmin) {
+			items = append(items, navItem{Href: "/staff/cases", Label: "办件查询"})
 		}
 		if p.HasRole(identity.RoleSupervisor) && !p.HasRole(identity.RoleAdmin) {
 			items = append(items, navItem{Href: "/admin/audit", Label: "全过程留痕"})

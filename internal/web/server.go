@@ -81,6 +81,7 @@ func New(cfg Config) (*Server, error) {
 	s.routesCalendar()
 	s.routesFiles()
 	s.routesCasesAPI()
+	s.routesCasePages()
 	s.origin = http.NewCrossOriginProtection()
 	return s, nil
 }

@@ -47,6 +47,20 @@ var funcs = template.FuncMap{
 		}
 		return t.In(Shanghai).Format("2006-01-02 15:04")
 	},
+	// at is time for an optional instant.
+	"at": func(t *time.Time) string {
+		if t == nil || t.IsZero() {
+			return ""
+		}
+		return t.In(Shanghai).Format("2006-01-02 15:04")
+	},
+	// first is the first of a field's values ("" when none).
+	"first": func(v []string) string {
+		if len(v) == 0 {
+			return ""
+		}
+		return v[0]
+	},
 	"windowKind": func(k string) string { return identity.WindowKindNames[k] },
 	"kindName": func(k identity.Kind) string {
 		switch k {
