@@ -16,13 +16,13 @@ import (
 // Form values may be strings, numbers, booleans or arrays of strings
 // (multiselect).
 type applicationRequest struct {
-	Item        string                    `json:"item"`
-	ItemVersion int                       `json:"itemVersion,omitempty"`
-	Situation   map[string]string         `json:"situation,omitempty"`
+	Item        string                     `json:"item"`
+	ItemVersion int                        `json:"itemVersion,omitempty"`
+	Situation   map[string]string          `json:"situation,omitempty"`
 	Form        map[string]json.RawMessage `json:"form,omitempty"`
-	Materials   []casework.MaterialRef    `json:"materials,omitempty"`
-	Submit      bool                      `json:"submit"`
-	Applicant   *casework.ApplicantInput  `json:"applicant,omitempty"`
+	Materials   []casework.MaterialRef     `json:"materials,omitempty"`
+	Submit      bool                       `json:"submit"`
+	Applicant   *casework.ApplicantInput   `json:"applicant,omitempty"`
 }
 
 type actionRequest struct {

@@ -877,4 +877,3 @@ func (s *Server) inboxPage(w http.ResponseWriter, r *http.Request) error {
 	s.render(w, r, http.StatusOK, "inbox", page{Title: "待办件", Data: inboxData{Inbox: in, Step: step}})
 	return nil
 }
-
