@@ -99,7 +99,7 @@ func (s *Service) Act(ctx context.Context, actor *identity.Principal, ref string
 		return nil, err
 	}
 	var itemType string
-	if it, _, err := s.Catalog.Version(ctx, c.ItemCode, c.ItemVersion); err == nil {
+	if it, _, err := s.itemVersion(ctx, c.ItemCode, c.ItemVersion); err == nil {
 		itemType = it.Type
 	} else {
 		return nil, err

@@ -76,7 +76,7 @@ func (s *Service) render(ctx context.Context, actor *identity.Principal, c *case
 	if err := json.Unmarshal([]byte(c.Situation), &out.Situation); err != nil {
 		return nil, err
 	}
-	it, form, err := s.Catalog.Version(ctx, c.ItemCode, c.ItemVersion)
+	it, form, err := s.itemVersion(ctx, c.ItemCode, c.ItemVersion)
 	if err != nil {
 		return nil, err
 	}
@@ -141,6 +141,18 @@ func (s *Service) render(ctx context.Context, actor *identity.Principal, c *case
 		}
 	}
 	return out, nil
+}
+
+// itemVersion is the catalogue version a case was applied under: from the
+// published snapshot when it is still current (most cases), else from the
+// database.
+func (s *Service) itemVersion(ctx context.Context, code string, version int) (*catalog.Item, *catalog.Form, error) {
+	if snap, err := s.Catalog.Snapshot(ctx); err == nil {
+		if e, ok := snap.ByCode(code); ok && e.Item.Version == version {
+			return &e.Item, e.Form, nil
+		}
+	}
+	return s.Catalog.Version(ctx, code, version)
 }
 
 func queueName(q string, names map[string]string) string {

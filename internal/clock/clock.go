@@ -60,3 +60,10 @@ func Fixed(t time.Time) *Adjustable {
 	c.Set(t)
 	return c
 }
+
+// Reset goes back to the system clock (no offset, not frozen).
+func (c *Adjustable) Reset() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.frozen, c.offset = nil, 0
+}

@@ -33,8 +33,11 @@ type Config struct {
 	Cases    *casework.Service
 	Box      *secret.Box
 	Clock    clock.Clock
-	Log      *slog.Logger
-	Version  string
+	// ClockControl, when set, lets administrators move the platform's
+	// clock (the demo, to watch deadlines pass). Never in production.
+	ClockControl *clock.Adjustable
+	Log          *slog.Logger
+	Version      string
 	// SecureCookies forces the Secure flag on cookies (behind a TLS proxy).
 	// Cookies are also Secure whenever the request itself came over TLS.
 	SecureCookies bool
@@ -82,6 +85,7 @@ func New(cfg Config) (*Server, error) {
 	s.routesFiles()
 	s.routesCasesAPI()
 	s.routesCasePages()
+	s.routesAdminWorkflows()
 	s.origin = http.NewCrossOriginProtection()
 	return s, nil
 }
