@@ -57,7 +57,7 @@ func (s *Service) render(ctx context.Context, actor *identity.Principal, c *case
 	}
 	out := &Case{ID: c.ID, No: c.no(), Item: ItemRef{Code: c.ItemCode, Name: c.ItemName, Version: c.ItemVersion},
 		Department: Named{ID: c.DepartmentID, Name: names[c.DepartmentID]}, Region: c.RegionCode, Workflow: c.WorkflowID,
-		Status: c.Status, StatusName: StatusNames[c.Status], Result: c.Result, ResultName: Decisions[c.Result], ResultCode: c.ResultCode,
+		Status: c.Status, StatusName: StatusNames[c.Status], Result: c.Result, ResultName: ResultName(c.Result), ResultCode: c.ResultCode,
 		Channel: c.Channel, ChannelName: Channels[c.Channel], SubmittedAt: c.SubmittedAt, AcceptedAt: c.AcceptedAt,
 		DecidedAt: c.DecidedAt, FinishedAt: c.FinishedAt, Revision: c.Revision, CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt,
 		Situation: map[string]string{}, Form: map[string][]string{}, Licences: []any{}, Timeline: []Event{}, Materials: []MaterialView{},
@@ -362,7 +362,7 @@ func (s *Service) runList(ctx context.Context, q *listQuery, f Filter) (*Page, e
 		sm.No = deref(no)
 		sm.Department.Name = names[sm.Department.ID]
 		sm.StatusName = StatusNames[sm.Status]
-		sm.ResultName = Decisions[sm.Result]
+		sm.ResultName = ResultName(sm.Result)
 		if sm.DueAt != nil {
 			sm.Due = dueText(*sm.DueAt, unit)
 			sm.Overdue = decided == nil && sm.Status.Open() && !now.Before(*sm.DueAt)
@@ -662,7 +662,7 @@ func (s *Service) LookupProgress(ctx context.Context, caseNo, password, ip strin
 		return nil, err
 	}
 	out := &Progress{CaseNo: c.no(), Item: c.ItemName, Department: names[c.DepartmentID], Applicant: maskApplicant(c),
-		Status: c.Status, StatusName: StatusNames[c.Status], ResultName: Decisions[c.Result],
+		Status: c.Status, StatusName: StatusNames[c.Status], ResultName: ResultName(c.Result),
 		SubmittedAt: c.SubmittedAt, AcceptedAt: c.AcceptedAt, DecidedAt: c.DecidedAt}
 	out.Deadline = deadlineView(tab, c.PromisedAmount, c.PromisedUnit, "", c.PromisedDueAt, c.DueProvisional, c.Status.Open() && c.AcceptedAt != nil, now)
 	events, err := caseEvents(ctx, s.DB, c.ID)

@@ -87,6 +87,15 @@ var Decisions = map[string]string{
 	"refused":  "不予受理",
 }
 
+// ResultName is the name of a case's result as shown beside its status:
+// nothing for a refusal to accept, whose status already says so.
+func ResultName(result string) string {
+	if result == "refused" {
+		return ""
+	}
+	return Decisions[result]
+}
+
 // Finishes are the ways a decided case ends.
 var Finishes = map[string]string{"collected": "已领取"}
 

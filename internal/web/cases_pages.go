@@ -43,7 +43,10 @@ type fieldView struct {
 	Value     string
 	Values    []string
 	Prefilled string // what the platform will fill in, as shown (masked)
-	Err       string
+	// FromApplicant: at the window, for a walk-in not yet registered, the
+	// field is filled from the applicant block (name, ID number, phone).
+	FromApplicant bool
+	Err           string
 }
 
 // materialView is one material on the application page with the files
@@ -127,6 +130,7 @@ func (s *Server) renderApply(w http.ResponseWriter, r *http.Request, status int,
 	if d.Entry.Form != nil {
 		for _, fl := range d.Entry.Form.FieldsFor(d.Answers) {
 			fv := fieldView{Field: fl, Values: values["f."+fl.Name], Prefilled: prefill[fl.Prefill], Err: e.Fields["form."+fl.Name]}
+			fv.FromApplicant = d.Window && d.Person == nil && d.Company == nil && strings.HasPrefix(fl.Prefill, "person.")
 			if len(fv.Values) > 0 {
 				fv.Value = fv.Values[0]
 			}
@@ -152,6 +156,23 @@ func (s *Server) applyFail(w http.ResponseWriter, r *http.Request, d *applyData,
 	if !errors.As(err, &e) || e.Code == apperr.Internal || e.Code == apperr.Forbidden {
 		return err
 	}
+	// With htmx the address bar would keep the POST's URL (and its csrf
+	// query): show the form's own address instead, so a reload works.
+	q := url.Values{}
+	for k, v := range d.Answers {
+		q.Set(k, v)
+	}
+	if d.Window {
+		q.Set("item", d.Entry.Item.Code)
+		for k, v := range d.Applicant {
+			q[k] = v
+		}
+	}
+	back := d.Situation
+	if len(q) > 0 {
+		back += "?" + q.Encode()
+	}
+	w.Header().Set("HX-Replace-Url", back)
 	return s.renderApply(w, r, statusOf(e.Code), d, values, kept, e)
 }
 
@@ -590,6 +611,7 @@ func (s *Server) renderCase(w http.ResponseWriter, r *http.Request, status int, 
 	}
 	pg := page{Title: title, Data: d}
 	if actErr != nil {
+		w.Header().Set("HX-Replace-Url", "/cases/"+r.PathValue("ref"))
 		pg.Error, pg.Errors, pg.Form = actErr.Message, actErr.Fields, r.PostForm
 	}
 	s.render(w, r, status, "case", pg)
