@@ -205,7 +205,13 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 	}
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	a, err := app.New(ctx, app.Config{DSN: c.dsn, DataDir: c.data, DataKey: key, Log: log, Version: version, SecureCookies: *secure, Registry: reg})
+	cfg := app.Config{DSN: c.dsn, DataDir: c.data, DataKey: key, Log: log, Version: version, SecureCookies: *secure, Registry: reg}
+	if withDemo {
+		// The demo makes its few hundred sample cases while it already
+		// serves, and lets administrators move the clock to watch deadlines.
+		cfg.DemoCases, cfg.ClockControl = app.DemoCasesInBackground, true
+	}
+	a, err := app.New(ctx, cfg)
 	if err != nil {
 		return err
 	}

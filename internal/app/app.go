@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"log/slog"
 	"path/filepath"
+	"sync"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -39,7 +41,31 @@ type Config struct {
 	FilesDir string
 	// MaxUploadBytes bounds one upload; 0 means files.DefaultMaxSize.
 	MaxUploadBytes int64
+	// DemoCases says whether LoadDemo also makes the demo's few hundred
+	// sample cases, and when.
+	DemoCases DemoCases
+	// ClockControl lets administrators move the platform clock (the demo,
+	// to watch deadlines pass). Never in production.
+	ClockControl bool
 }
+
+// DemoCases is whether and when LoadDemo makes the demo's sample cases
+// (办件 in every state, made through the casework use cases at past
+// moments). Making them takes seconds, so `yiwang demo` makes them in the
+// background while it serves.
+type DemoCases int
+
+const (
+	// NoDemoCases loads accounts and catalogue only: for tests that count
+	// the cases they make themselves.
+	NoDemoCases DemoCases = iota
+	// DemoCasesNow makes the cases before LoadDemo returns.
+	DemoCasesNow
+	// DemoCasesInBackground makes them after LoadDemo has returned, so the
+	// server can serve meanwhile; DemoCasesDone tells when they are made.
+	// Close stops the work and waits for it.
+	DemoCasesInBackground
+)
 
 // App is a running yiwang.
 type App struct {
@@ -53,6 +79,12 @@ type App struct {
 	Clock      *clock.Adjustable
 	Migrations int
 	KeyCreated bool
+
+	log       *slog.Logger
+	demoCases DemoCases
+	demoDone  chan struct{} // closed when background demo cases are made (nil when none were started)
+	stopDemo  context.CancelFunc
+	bg        sync.WaitGroup
 }
 
 // New opens and migrates the database, loads the key and builds the server.
@@ -67,7 +99,7 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
-	a := &App{DB: d, Clock: cfg.Clock}
+	a := &App{DB: d, Clock: cfg.Clock, log: cfg.Log, demoCases: cfg.DemoCases}
 	ok := false
 	defer func() {
 		if !ok {
@@ -123,7 +155,7 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	a.Files.MayRead = func(ctx context.Context, actor *identity.Principal, f *files.File) (bool, error) {
 		return a.Cases.MayReadFile(ctx, actor, f.ID)
 	}
-	a.Server, err = web.New(web.Config{DB: d, Identity: a.Identity, Catalog: a.Catalog, Files: a.Files, Calendar: a.Calendar, Cases: a.Cases, Box: box, Clock: cfg.Clock, Log: cfg.Log,
+	a.Server, err = web.New(web.Config{DB: d, Identity: a.Identity, Catalog: a.Catalog, Files: a.Files, Calendar: a.Calendar, Cases: a.Cases, Box: box, ClockControl: clockControl(cfg), Clock: cfg.Clock, Log: cfg.Log,
 		Version: cfg.Version, SecureCookies: cfg.SecureCookies, Registry: cfg.Registry})
 	if err != nil {
 		return nil, err
@@ -132,8 +164,9 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	return a, nil
 }
 
-// LoadDemo loads the demo data (accounts and catalogue) when the database
-// is empty; loaded tells whether it did.
+// LoadDemo loads the demo data (accounts and catalogue, and the sample
+// cases as Config.DemoCases says) when the database is empty; loaded tells
+// whether it did.
 func (a *App) LoadDemo(ctx context.Context) (accounts []demo.Account, loaded bool, err error) {
 	return a.loadDemo(ctx, true)
 }
@@ -157,9 +190,73 @@ func (a *App) loadDemo(ctx context.Context, withCatalogue bool) (accounts []demo
 		if err := demo.LoadCatalogue(ctx, a.Catalog); err != nil {
 			return nil, false, fmt.Errorf("load demo catalogue: %w", err)
 		}
+		switch a.demoCases {
+		case DemoCasesNow:
+			if _, err := a.loadDemoCases(ctx); err != nil {
+				return nil, false, err
+			}
+		case DemoCasesInBackground:
+			a.startDemoCases(ctx)
+		}
 	}
 	return accounts, true, nil
 }
 
-// Close releases the database.
-func (a *App) Close() error { return a.DB.Close() }
+// loadDemoCases makes the demo's sample cases, as of now on the app clock.
+func (a *App) loadDemoCases(ctx context.Context) (*demo.CasesReport, error) {
+	rep, err := demo.LoadCases(ctx, demo.CaseServices{Cases: a.Cases, Catalog: a.Catalog, Identity: a.Identity,
+		Calendar: a.Calendar, Files: a.Files, Now: a.Clock.Now()})
+	if err != nil {
+		return nil, fmt.Errorf("load demo cases: %w", err)
+	}
+	byStatus := make([]any, 0, 2*len(rep.ByStatus))
+	for _, s := range casework.Statuses {
+		if n := rep.ByStatus[s]; n > 0 {
+			byStatus = append(byStatus, string(s), n)
+		}
+	}
+	a.log.Info("demo cases ready", "cases", rep.Total, "duration", rep.Elapsed.Round(time.Millisecond),
+		slog.Group("status", byStatus...), "overdue", rep.Overdue)
+	return rep, nil
+}
+
+// startDemoCases makes the demo cases in the background. They outlive the
+// caller's context (LoadDemo returns at once) but not the app: Close
+// cancels them.
+func (a *App) startDemoCases(ctx context.Context) {
+	ctx, a.stopDemo = context.WithCancel(context.WithoutCancel(ctx))
+	a.demoDone = make(chan struct{})
+	a.bg.Add(1)
+	go func() {
+		defer a.bg.Done()
+		defer close(a.demoDone)
+		if _, err := a.loadDemoCases(ctx); err != nil {
+			if ctx.Err() != nil {
+				a.log.Warn("demo cases interrupted: the demo holds only some of its sample cases", "err", err)
+				return
+			}
+			a.log.Error("demo cases failed", "err", err)
+		}
+	}()
+}
+
+// DemoCasesDone is closed once the demo cases LoadDemo started in the
+// background are made (or have failed, which is logged); nil when LoadDemo
+// started none.
+func (a *App) DemoCasesDone() <-chan struct{} { return a.demoDone }
+
+// Close stops background work and releases the database.
+func (a *App) Close() error {
+	if a.stopDemo != nil {
+		a.stopDemo()
+	}
+	a.bg.Wait()
+	return a.DB.Close()
+}
+
+func clockControl(cfg Config) *clock.Adjustable {
+	if cfg.ClockControl {
+		return cfg.Clock
+	}
+	return nil
+}

@@ -205,20 +205,29 @@ func (s *Service) carryOut(ctx context.Context, tx *db.Tx, actor *identity.Princ
 		Org: orgOf(actor), Step: step.ID, StepName: step.Name, Action: act.ID, ActionName: act.Name, From: from, To: c.Status, Comment: comment}); err != nil {
 		return err
 	}
-	topic := "case.step"
-	switch {
-	case eff.Accept && eff.Decide == "":
-		topic = "case.accepted"
-	case eff.Decide == "refused":
-		topic = "case.refused"
-	case eff.Decide != "":
-		topic = "case.decided"
-	case eff.Finish != "":
-		topic = "case.finished"
+	// One event per thing that happened: a 即办件 approved at the window is
+	// accepted and decided in one action.
+	var topics []string
+	if eff.Accept {
+		topics = append(topics, "case.accepted")
 	}
-	if err := insertOutbox(ctx, tx, topic, c.ID, map[string]any{"caseNo": c.no(), "action": act.ID, "status": c.Status,
-		"result": c.Result, "resultCode": c.ResultCode, "step": step.ID}, now); err != nil {
-		return err
+	switch {
+	case eff.Decide == "refused":
+		topics = append(topics, "case.refused")
+	case eff.Decide != "":
+		topics = append(topics, "case.decided")
+	}
+	if eff.Finish != "" {
+		topics = append(topics, "case.finished")
+	}
+	if len(topics) == 0 {
+		topics = append(topics, "case.step")
+	}
+	for _, topic := range topics {
+		if err := insertOutbox(ctx, tx, topic, c.ID, map[string]any{"caseNo": c.no(), "action": act.ID, "status": c.Status,
+			"result": c.Result, "resultCode": c.ResultCode, "step": step.ID}, now); err != nil {
+			return err
+		}
 	}
 	detail := map[string]any{"caseNo": c.no(), "step": step.ID, "action": act.ID}
 	if c.Result != "" && eff.Decide != "" {

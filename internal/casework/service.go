@@ -521,13 +521,6 @@ func (s *Service) Create(ctx context.Context, actor *identity.Principal, app App
 	if err != nil {
 		return nil, false, err
 	}
-	if a.walkIn != nil {
-		p, err := s.Identity.RegisterWalkIn(ctx, actor, *a.walkIn)
-		if err != nil {
-			return nil, false, prefixFields(err, "applicant.")
-		}
-		a.PersonID = p.ID
-	}
 	now := s.now()
 	c := &caseRow{ID: newID(), ItemID: e.ID, ItemCode: e.Item.Code, ItemVersion: e.Item.Version, ItemName: e.Item.Name,
 		DepartmentID: e.DeptID, RegionCode: e.Item.Region, Status: StatusDraft, Channel: a.Channel,
@@ -540,6 +533,13 @@ func (s *Service) Create(ctx context.Context, actor *identity.Principal, app App
 		}
 	}
 	err = s.DB.InTx(ctx, func(tx *db.Tx) error {
+		if a.walkIn != nil {
+			id, err := s.Identity.RegisterWalkInIn(ctx, tx, actor, *a.walkIn)
+			if err != nil {
+				return prefixFields(err, "applicant.")
+			}
+			a.PersonID, c.ApplicantPersonID = id, ptr(id)
+		}
 		remember := func() error {
 			if fingerprint == "" {
 				return nil

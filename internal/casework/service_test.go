@@ -480,6 +480,28 @@ func TestWindowIntakeForAWalkIn(t *testing.T) {
 		e := w.item("结婚登记")
 		app := w.fullApplication(clerk, e)
 		app.Applicant = &casework.ApplicantInput{IDNumber: walkInID, Name: "陈美玲", Phone: "13867154321"}
+		people := func() int {
+			var n int
+			_ = w.DB.QueryRowContext(w.ctx, `SELECT count(*) FROM people`).Scan(&n)
+			return n
+		}
+		// A walk-in with a bad phone number: nothing is registered, no case.
+		before := people()
+		bad := app
+		bad.Applicant = &casework.ApplicantInput{IDNumber: walkInID, Name: "陈美玲", Phone: "12345"}
+		if _, _, err := w.Cases.Create(w.ctx, clerk, bad); code(err) != apperr.Invalid {
+			t.Fatalf("bad phone: %v", err)
+		}
+		// A walk-in whose case fails (a required material missing): the
+		// person is not registered either (one transaction).
+		bad = app
+		bad.Materials = nil
+		if _, _, err := w.Cases.Create(w.ctx, clerk, bad); code(err) != apperr.Invalid {
+			t.Fatalf("missing materials: %v", err)
+		}
+		if people() != before {
+			t.Fatal("a failed intake registered the walk-in")
+		}
 		// Applicant's ID number prefilled from the walk-in's record.
 		c, _, err := w.Cases.Create(w.ctx, clerk, app)
 		if err != nil {
@@ -491,6 +513,18 @@ func TestWindowIntakeForAWalkIn(t *testing.T) {
 		c = w.act(clerk, c.No, "approve", "")
 		if c.Status != casework.StatusClosed || c.Deadline.Promised.Due != "2026-09-29" {
 			t.Fatalf("即办件: %s %+v", c.Status, c.Deadline.Promised)
+		}
+		// Accepted and decided in one action: both events are announced.
+		var topics []string
+		rows, _ := w.DB.QueryContext(w.ctx, `SELECT topic FROM outbox WHERE object_id = ? ORDER BY topic`, c.ID)
+		for rows.Next() {
+			var tp string
+			_ = rows.Scan(&tp)
+			topics = append(topics, tp)
+		}
+		rows.Close()
+		if fmt.Sprint(topics) != "[case.accepted case.decided case.submitted]" {
+			t.Fatalf("outbox of an instant approval: %v", topics)
 		}
 		// Applying for someone else is the window's business only.
 		app2 := w.fullApplication(w.user("citizen2"), w.item("食品经营许可"))

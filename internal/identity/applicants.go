@@ -73,24 +73,33 @@ func (s *Service) FindCompanyByCreditCode(ctx context.Context, actor *Principal,
 // in their application. The person may register online later with the
 // same ID number and find their cases.
 func (s *Service) RegisterWalkIn(ctx context.Context, actor *Principal, in NewPerson) (*Person, error) {
-	if !actor.HasRole(RoleClerk) {
-		return nil, apperr.New(apperr.Forbidden, "只有综合窗口人员可以登记现场办事人")
-	}
-	f := apperr.FieldErrors{}
-	s.validatePerson(&in, f)
-	if err := f.Err(); err != nil {
-		return nil, err
-	}
 	var id string
 	err := s.DB.InTx(ctx, func(tx *db.Tx) error {
 		var err error
-		if id, err = s.insertPerson(ctx, tx, in); err != nil {
-			return err
-		}
-		return audit.Append(ctx, tx, s.now(), audit.Entry{Action: "person.register_walk_in", ObjectType: "person", ObjectID: id})
+		id, err = s.RegisterWalkInIn(ctx, tx, actor, in)
+		return err
 	})
 	if err != nil {
 		return nil, err
 	}
 	return s.Person(ctx, id)
+}
+
+// RegisterWalkInIn is RegisterWalkIn inside the caller's transaction (the
+// window intake registers the person with their first case, all or
+// nothing). It returns the new person's id.
+func (s *Service) RegisterWalkInIn(ctx context.Context, tx *db.Tx, actor *Principal, in NewPerson) (string, error) {
+	if !actor.HasRole(RoleClerk) {
+		return "", apperr.New(apperr.Forbidden, "只有综合窗口人员可以登记现场办事人")
+	}
+	f := apperr.FieldErrors{}
+	s.validatePerson(&in, f)
+	if err := f.Err(); err != nil {
+		return "", err
+	}
+	id, err := s.insertPerson(ctx, tx, in)
+	if err != nil {
+		return "", err
+	}
+	return id, audit.Append(ctx, tx, s.now(), audit.Entry{Action: "person.register_walk_in", ObjectType: "person", ObjectID: id})
 }
