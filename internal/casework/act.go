@@ -9,7 +9,6 @@ import (
 
 	"yiwang/internal/apperr"
 	"yiwang/internal/audit"
-	"yiwang/internal/calendar"
 	"yiwang/internal/db"
 	"yiwang/internal/identity"
 )
@@ -94,7 +93,7 @@ func (s *Service) Act(ctx context.Context, actor *identity.Principal, ref string
 	if act.Reason && utf8.RuneCountInString(in.Comment) < 2 {
 		return nil, &apperr.Error{Code: apperr.Invalid, Message: "“" + act.Name + "”须写明理由", Fields: map[string]string{"comment": "请写明理由"}}
 	}
-	tab, err := s.Calendar.Table(ctx)
+	env, err := s.loadEnv(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -131,7 +130,7 @@ func (s *Service) Act(ctx context.Context, actor *identity.Principal, ref string
 		if err != nil {
 			return err
 		}
-		return s.carryOut(ctx, tx, actor, cur, step, act, eff, in.Comment, itemType, now, tab)
+		return s.carryOut(ctx, tx, actor, cur, step, act, eff, in.Comment, itemType, now, env)
 	})
 	if err != nil {
 		return nil, err
@@ -150,7 +149,8 @@ func actionKnown(w *Workflow, id string) bool {
 
 // carryOut writes an effect: tasks closed and opened, clocks started,
 // the decision, the status, the timeline, the outbox and the trail.
-func (s *Service) carryOut(ctx context.Context, tx *db.Tx, actor *identity.Principal, c *caseRow, step *StepDef, act *ActionDef, eff effect, comment, itemType string, now time.Time, tab *calendar.Table) error {
+func (s *Service) carryOut(ctx context.Context, tx *db.Tx, actor *identity.Principal, c *caseRow, step *StepDef, act *ActionDef, eff effect, comment, itemType string, now time.Time, env *txEnv) error {
+	tab := env.tab
 	if err := closeTask(ctx, tx, eff.Done, "done", now, actor.AccountID, act.ID); err != nil {
 		return err
 	}
@@ -188,7 +188,7 @@ func (s *Service) carryOut(ctx context.Context, tx *db.Tx, actor *identity.Princ
 	c.Status = eff.Status
 	for _, nt := range eff.Create {
 		st, _ := c.wf.Step(nt.Step)
-		t, err := s.taskFor(ctx, c, st, nt.ForkID, now, tab)
+		t, err := s.taskFor(c, st, nt.ForkID, now, env)
 		if err != nil {
 			return err
 		}

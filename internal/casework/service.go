@@ -55,6 +55,32 @@ func (s *Service) now() time.Time { return s.Clock.Now().UTC().Truncate(time.Mic
 
 func itoa(n int) string { return strconv.Itoa(n) }
 
+// txEnv is what a transaction of a use case needs from outside the
+// database transaction, loaded before it begins: nothing inside a
+// transaction may wait for a second pooled connection (on PostgreSQL the
+// reads and the writes share one pool, and transactions each holding a
+// connection while waiting for another would wait for ever).
+type txEnv struct {
+	tab   *calendar.Table
+	depts map[string]identity.Department // by code
+}
+
+func (s *Service) loadEnv(ctx context.Context) (*txEnv, error) {
+	tab, err := s.Calendar.Table(ctx)
+	if err != nil {
+		return nil, err
+	}
+	deps, err := s.Identity.Departments(ctx)
+	if err != nil {
+		return nil, err
+	}
+	env := &txEnv{tab: tab, depts: make(map[string]identity.Department, len(deps))}
+	for _, d := range deps {
+		env.depts[d.Code] = d
+	}
+	return env, nil
+}
+
 // Sealed fields.
 const (
 	fieldForm     = "case.form"
@@ -114,6 +140,7 @@ type applicant struct {
 	AgentID   string
 	Channel   string
 	walkIn    *identity.NewPerson // registered once the application is known to be good
+	company   *identity.Company   // loaded before the transaction, for prefill
 }
 
 var (
@@ -133,7 +160,11 @@ func (s *Service) resolveApplicant(ctx context.Context, actor *identity.Principa
 		if in != nil {
 			return nil, &apperr.Error{Code: apperr.Forbidden, Message: "只有综合窗口人员可以代他人申请", Fields: map[string]string{"applicant": "企业经办人只能为本企业申请"}}
 		}
-		return &applicant{Kind: "company", CompanyID: actor.CompanyID, Name: actor.CompanyName, AgentID: actor.PersonID, Channel: ChannelOnline}, nil
+		co, err := s.Identity.Company(ctx, actor.CompanyID)
+		if err != nil {
+			return nil, err
+		}
+		return &applicant{Kind: "company", CompanyID: actor.CompanyID, Name: actor.CompanyName, AgentID: actor.PersonID, Channel: ChannelOnline, company: co}, nil
 	}
 	if !actor.HasRole(identity.RoleClerk) {
 		return nil, apperr.New(apperr.Forbidden, "只有综合窗口人员可以代办事人申请")
@@ -151,7 +182,7 @@ func (s *Service) resolveApplicant(ctx context.Context, actor *identity.Principa
 		if err != nil {
 			return nil, prefixFields(err, "applicant.")
 		}
-		a.Kind, a.CompanyID, a.Name = "company", c.ID, c.Name
+		a.Kind, a.CompanyID, a.Name, a.company = "company", c.ID, c.Name, c
 	case in.PersonID != "":
 		p, err := s.Identity.Person(ctx, in.PersonID)
 		if err != nil {
@@ -412,11 +443,9 @@ func (s *Service) prefill(ctx context.Context, tx *db.Tx, a *applicant, e *catal
 			}
 		case strings.HasPrefix(fl.Prefill, "company.") && a.CompanyID != "":
 			if company == nil {
-				c, err := s.Identity.Company(ctx, a.CompanyID)
-				if err != nil {
-					return err
+				if company = a.company; company == nil {
+					return fmt.Errorf("prefill: company %s not loaded", a.CompanyID)
 				}
-				company = c
 			}
 			switch fl.Prefill {
 			case "company.name":
@@ -521,6 +550,10 @@ func (s *Service) Create(ctx context.Context, actor *identity.Principal, app App
 	if err != nil {
 		return nil, false, err
 	}
+	env, err := s.loadEnv(ctx)
+	if err != nil {
+		return nil, false, err
+	}
 	now := s.now()
 	c := &caseRow{ID: newID(), ItemID: e.ID, ItemCode: e.Item.Code, ItemVersion: e.Item.Version, ItemName: e.Item.Name,
 		DepartmentID: e.DeptID, RegionCode: e.Item.Region, Status: StatusDraft, Channel: a.Channel,
@@ -560,7 +593,7 @@ func (s *Service) Create(ctx context.Context, actor *identity.Principal, app App
 			return audit.Append(ctx, tx, now, audit.Entry{Action: "case.draft", ObjectType: "case", ObjectID: c.ID, AfterRef: string(StatusDraft),
 				Detail: map[string]any{"item": c.ItemCode}})
 		}
-		return s.submitTx(ctx, tx, actor, a, c, e, ch, no, true, now, remember)
+		return s.submitTx(ctx, tx, env, actor, a, c, e, ch, no, true, now, remember)
 	})
 	if err != nil {
 		if fingerprint != "" && apperr.Is(err, apperr.Conflict) {
@@ -654,7 +687,7 @@ func newQueryPassword() (string, error) {
 // submitTx submits case c (new when insert) inside tx: prefill and the
 // full form check, the case number and query password, the first task of
 // its workflow, the timeline, the outbox and the trail.
-func (s *Service) submitTx(ctx context.Context, tx *db.Tx, actor *identity.Principal, a *applicant, c *caseRow, e *catalog.Entry, ch *checked, no string, insert bool, now time.Time, also func() error) error {
+func (s *Service) submitTx(ctx context.Context, tx *db.Tx, env *txEnv, actor *identity.Principal, a *applicant, c *caseRow, e *catalog.Entry, ch *checked, no string, insert bool, now time.Time, also func() error) error {
 	if err := s.prefill(ctx, tx, a, e, ch, now); err != nil {
 		return err
 	}
@@ -684,12 +717,8 @@ func (s *Service) submitTx(ctx context.Context, tx *db.Tx, actor *identity.Princ
 			return err
 		}
 	}
-	tab, err := s.Calendar.Table(ctx)
-	if err != nil {
-		return err
-	}
 	start, _ := wf.Step(wf.Start)
-	t, err := s.taskFor(ctx, c, start, "", now, tab)
+	t, err := s.taskFor(c, start, "", now, env)
 	if err != nil {
 		return err
 	}
@@ -728,8 +757,9 @@ func orgOf(p *identity.Principal) string {
 }
 
 // taskFor builds the task of case c in step st.
-func (s *Service) taskFor(ctx context.Context, c *caseRow, st *StepDef, fork string, now time.Time, tab *calendar.Table) (*taskRow, error) {
-	queue, err := s.queueOf(ctx, c, st.Actor)
+func (s *Service) taskFor(c *caseRow, st *StepDef, fork string, now time.Time, env *txEnv) (*taskRow, error) {
+	tab := env.tab
+	queue, err := queueOf(c, st.Actor, env)
 	if err != nil {
 		return nil, err
 	}
@@ -753,16 +783,16 @@ func (s *Service) taskFor(ctx context.Context, c *caseRow, st *StepDef, fork str
 }
 
 // queueOf is the queue a step's tasks of case c wait in.
-func (s *Service) queueOf(ctx context.Context, c *caseRow, a Actor) (string, error) {
+func queueOf(c *caseRow, a Actor, env *txEnv) (string, error) {
 	switch a.Department {
 	case DeptWindow:
 		return "window:" + c.RegionCode, nil
 	case DeptOwner:
 		return "dept:" + c.DepartmentID, nil
 	}
-	d, err := s.Identity.Department(ctx, a.Department)
-	if err != nil {
-		return "", fmt.Errorf("workflow department %s: %w", a.Department, err)
+	d, ok := env.depts[a.Department]
+	if !ok {
+		return "", fmt.Errorf("workflow department %s does not exist", a.Department)
 	}
 	return "dept:" + d.ID, nil
 }
@@ -793,11 +823,15 @@ func (s *Service) UpdateDraft(ctx context.Context, actor *identity.Principal, re
 	if app.ItemVersion != 0 && app.ItemVersion != e.Item.Version {
 		return nil, staleError(e, app.ItemVersion)
 	}
-	a, err := s.caseApplicant(c)
+	a, err := s.caseApplicant(ctx, c)
 	if err != nil {
 		return nil, err
 	}
 	ch, err := s.check(ctx, actor, &app, e, a, app.Submit)
+	if err != nil {
+		return nil, err
+	}
+	env, err := s.loadEnv(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -811,7 +845,7 @@ func (s *Service) UpdateDraft(ctx context.Context, actor *identity.Principal, re
 	c.ItemVersion, c.ItemName = e.Item.Version, e.Item.Name
 	err = s.DB.InTx(ctx, func(tx *db.Tx) error {
 		if app.Submit {
-			return s.submitTx(ctx, tx, actor, a, c, e, ch, no, false, now, nil)
+			return s.submitTx(ctx, tx, env, actor, a, c, e, ch, no, false, now, nil)
 		}
 		if err := s.storeDraft(ctx, tx, c, ch, false, now, actor); err != nil {
 			return err
@@ -826,9 +860,17 @@ func (s *Service) UpdateDraft(ctx context.Context, actor *identity.Principal, re
 }
 
 // caseApplicant is the applicant stored with a case.
-func (s *Service) caseApplicant(c *caseRow) (*applicant, error) {
-	return &applicant{Kind: c.ApplicantKind, PersonID: deref(c.ApplicantPersonID), CompanyID: deref(c.ApplicantCompanyID),
-		Name: c.ApplicantName, AgentID: deref(c.AgentPersonID), Channel: c.Channel}, nil
+func (s *Service) caseApplicant(ctx context.Context, c *caseRow) (*applicant, error) {
+	a := &applicant{Kind: c.ApplicantKind, PersonID: deref(c.ApplicantPersonID), CompanyID: deref(c.ApplicantCompanyID),
+		Name: c.ApplicantName, AgentID: deref(c.AgentPersonID), Channel: c.Channel}
+	if a.CompanyID != "" {
+		co, err := s.Identity.Company(ctx, a.CompanyID)
+		if err != nil {
+			return nil, err
+		}
+		a.company = co
+	}
+	return a, nil
 }
 
 // submitDraft submits a draft as it was saved, under the version it was

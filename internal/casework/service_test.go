@@ -647,3 +647,42 @@ func errText(err error) string {
 	}
 	return fmt.Sprint(err)
 }
+
+// More simultaneous submissions and actions than the PostgreSQL pool has
+// connections: none may wait for a second connection inside its
+// transaction, or they all wait for ever.
+func TestMoreConcurrentCasesThanConnections(t *testing.T) {
+	eachWorld(t, func(t *testing.T, w *world) {
+		agent := w.user("company1")
+		app := w.fullApplication(agent, w.item("食品经营许可"))
+		ctx, cancel := context.WithTimeout(w.ctx, 60*time.Second)
+		defer cancel()
+		const n = 48
+		var wg sync.WaitGroup
+		errs := make([]error, n)
+		nos := make([]string, n)
+		for i := 0; i < n; i++ {
+			wg.Add(1)
+			go func(i int) {
+				defer wg.Done()
+				c, _, err := w.Cases.Create(ctx, agent, app)
+				if err == nil {
+					nos[i] = c.No
+					_, err = w.Cases.Act(ctx, w.user("window1"), c.No, casework.ActionInput{Action: "accept"})
+				}
+				errs[i] = err
+			}(i)
+		}
+		wg.Wait()
+		seen := map[string]bool{}
+		for i, err := range errs {
+			if err != nil {
+				t.Fatalf("case %d: %v", i, err)
+			}
+			if seen[nos[i]] {
+				t.Fatalf("case number %s given twice", nos[i])
+			}
+			seen[nos[i]] = true
+		}
+	})
+}
