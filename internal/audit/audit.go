@@ -119,14 +119,22 @@ func (r *Record) computeHash() string {
 	return hex.EncodeToString(sum[:])
 }
 
-// txChain is the key under which a transaction remembers its chain.
+// txChain is the key under which a transaction remembers its chain and
+// where that chain's head stands.
 type txChain struct{}
+
+type chainHead struct {
+	chain int
+	link  int64
+	hash  string
+}
 
 // Append writes e inside tx, chained to the previous entry of its chain.
 // A transaction appends all its entries to one chain — the chain of the
-// object of its first entry — and locks that chain's head row until it
-// commits, so appends to one chain serialise while other chains go on.
-// Append last in a use case: the head lock is then held only until commit.
+// object of its first entry — and locks that chain's head row from its
+// first entry until it commits, so appends to one chain serialise while
+// other chains go on. The head row is written once, just before commit.
+// Append late in a use case: the head lock is then held only briefly.
 func Append(ctx context.Context, tx *db.Tx, now time.Time, e Entry) error {
 	m := MetaFrom(ctx)
 	detail := ""
@@ -137,27 +145,31 @@ func Append(ctx context.Context, tx *db.Tx, now time.Time, e Entry) error {
 		}
 		detail = string(b)
 	}
-	chain, ok := tx.Value(txChain{}).(int)
+	head, ok := tx.Value(txChain{}).(*chainHead)
 	if !ok {
-		chain = ChainOf(e.ObjectType, e.ObjectID)
-		tx.Set(txChain{}, chain)
-	}
-	lock := ""
-	if tx.Dialect() == db.Postgres {
-		lock = " FOR UPDATE"
-	}
-	var link int64
-	var prev string
-	if err := tx.QueryRowContext(ctx, `SELECT link, hash FROM audit_chains WHERE chain = ?`+lock, chain).Scan(&link, &prev); err != nil {
-		return fmt.Errorf("audit chain head: %w", err)
+		head = &chainHead{chain: ChainOf(e.ObjectType, e.ObjectID)}
+		lock := ""
+		if tx.Dialect() == db.Postgres {
+			lock = " FOR UPDATE"
+		}
+		if err := tx.QueryRowContext(ctx, `SELECT link, hash FROM audit_chains WHERE chain = ?`+lock, head.chain).Scan(&head.link, &head.hash); err != nil {
+			return fmt.Errorf("audit chain head: %w", err)
+		}
+		tx.Set(txChain{}, head)
+		tx.BeforeCommit(func() error {
+			if _, err := tx.ExecContext(ctx, `UPDATE audit_chains SET link = ?, hash = ? WHERE chain = ?`, head.link, head.hash, head.chain); err != nil {
+				return fmt.Errorf("audit chain head update: %w", err)
+			}
+			return nil
+		})
 	}
 	r := Record{
-		Chain: chain, Link: link + 1, ID: uuid.Must(uuid.NewV7()).String(),
+		Chain: head.chain, Link: head.link + 1, ID: uuid.Must(uuid.NewV7()).String(),
 		At:      now.UTC().Truncate(time.Microsecond),
 		ActorID: m.ActorID, ActorName: m.ActorName,
 		Action: e.Action, ObjectType: e.ObjectType, ObjectID: e.ObjectID,
 		BeforeRef: e.BeforeRef, AfterRef: e.AfterRef, Detail: detail,
-		IP: m.IP, RequestID: m.RequestID, PrevHash: prev,
+		IP: m.IP, RequestID: m.RequestID, PrevHash: head.hash,
 	}
 	r.Hash = r.computeHash()
 	if _, err := tx.ExecContext(ctx, `INSERT INTO audit_log
@@ -167,9 +179,7 @@ func Append(ctx context.Context, tx *db.Tx, now time.Time, e Entry) error {
 		r.BeforeRef, r.AfterRef, r.Detail, r.IP, r.RequestID, r.PrevHash, r.Hash); err != nil {
 		return fmt.Errorf("audit insert: %w", err)
 	}
-	if _, err := tx.ExecContext(ctx, `UPDATE audit_chains SET link = ?, hash = ? WHERE chain = ?`, r.Link, r.Hash, chain); err != nil {
-		return fmt.Errorf("audit chain head update: %w", err)
-	}
+	head.link, head.hash = r.Link, r.Hash
 	return nil
 }
 

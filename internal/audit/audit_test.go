@@ -137,3 +137,34 @@ func TestConcurrentAppendsOnSeveralChains(t *testing.T) {
 		}
 	})
 }
+
+// Several entries in one transaction: one chain, consecutive links, the
+// head written once at commit and the trail verifying.
+func TestSeveralEntriesInOneTransaction(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		err := d.InTx(ctx, func(tx *db.Tx) error {
+			for i, obj := range []string{"case-1", "person-9", "case-1"} {
+				if err := audit.Append(ctx, tx, time.Now(), audit.Entry{Action: fmt.Sprint("step", i), ObjectType: "case", ObjectID: obj}); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		list, err := audit.List(ctx, d, audit.Filter{Limit: 10})
+		if err != nil || len(list) != 3 {
+			t.Fatalf("%d %v", len(list), err)
+		}
+		for i, r := range list {
+			if r.Chain != list[0].Chain || r.Link != int64(3-i) {
+				t.Fatalf("entry %d: chain %d link %d", i, r.Chain, r.Link)
+			}
+		}
+		if rep, err := audit.Verify(ctx, d); err != nil || !rep.OK || rep.HeadSeq != 3 {
+			t.Fatalf("%+v %v", rep, err)
+		}
+	})
+}

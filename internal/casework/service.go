@@ -324,6 +324,16 @@ func (s *Service) check(ctx context.Context, actor *identity.Principal, app *App
 	}
 	perMaterial := map[string]int{}
 	seen := map[MaterialRef]bool{}
+	var fileIDs []string
+	for _, ref := range app.Materials {
+		if ref.File != "" {
+			fileIDs = append(fileIDs, ref.File)
+		}
+	}
+	given, err := s.Files.Describe(ctx, fileIDs)
+	if err != nil {
+		return nil, err
+	}
 	for i, ref := range app.Materials {
 		p := fmt.Sprintf("materials[%d]", i)
 		m, ok := applicable[ref.Material]
@@ -339,12 +349,9 @@ func (s *Service) check(ctx context.Context, actor *identity.Principal, app *App
 			f.Add(p+".file", "请先上传“"+m.Name+"”的文件")
 			continue
 		}
-		if _, err := s.Files.Get(ctx, actor, ref.File); err != nil {
-			if apperr.Is(err, apperr.NotFound) {
-				f.Add(p+".file", "文件不存在或不是您上传的")
-				continue
-			}
-			return nil, err
+		if fl, ok := given[ref.File]; !ok || fl.OwnerAccountID != actor.AccountID {
+			f.Add(p+".file", "文件不存在或不是您上传的")
+			continue
 		}
 		if seen[ref] {
 			continue
@@ -652,7 +659,7 @@ func (s *Service) storeDraft(ctx context.Context, tx *db.Tx, c *caseRow, ch *che
 			return err
 		}
 	}
-	return replaceMaterials(ctx, tx, c.ID, ch.refs, now, actor.AccountID)
+	return replaceMaterials(ctx, tx, c.ID, ch.refs, now, actor.AccountID, insert)
 }
 
 func (s *Service) sealForm(v catalog.Values) (string, error) {

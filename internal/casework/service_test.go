@@ -27,7 +27,7 @@ import (
 // 10:00 in Beijing, just before the 国庆 holidays.
 type world struct {
 	*app.App
-	t     *testing.T
+	t     testing.TB
 	ctx   context.Context
 	clock *clock.Adjustable
 	users map[string]*identity.Principal
@@ -40,7 +40,7 @@ func eachWorld(t *testing.T, fn func(t *testing.T, w *world)) {
 	t.Run("postgres", func(t *testing.T) { fn(t, newWorld(t, dbtest.PostgresSchemaDSN(t))) })
 }
 
-func newWorld(t *testing.T, dsn string) *world {
+func newWorld(t testing.TB, dsn string) *world {
 	t.Helper()
 	ctx := context.Background()
 	clk := clock.Fixed(start)

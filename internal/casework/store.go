@@ -287,16 +287,22 @@ func caseMaterials(ctx context.Context, q db.Querier, caseID string) ([]material
 	return out, rows.Err()
 }
 
-// replaceMaterials makes the case's materials exactly refs.
-func replaceMaterials(ctx context.Context, q db.Querier, caseID string, refs []MaterialRef, at time.Time, by string) error {
-	if _, err := q.ExecContext(ctx, `DELETE FROM case_materials WHERE case_id = ?`, caseID); err != nil {
-		return err
-	}
-	for _, m := range refs {
-		if _, err := q.ExecContext(ctx, `INSERT INTO case_materials (case_id, material_id, file_id, added_at, added_by) VALUES (?, ?, ?, ?, ?)`,
-			caseID, m.Material, m.File, at, by); err != nil {
+// replaceMaterials makes the case's materials exactly refs (a new case
+// has none to delete), in one INSERT.
+func replaceMaterials(ctx context.Context, q db.Querier, caseID string, refs []MaterialRef, at time.Time, by string, isNew bool) error {
+	if !isNew {
+		if _, err := q.ExecContext(ctx, `DELETE FROM case_materials WHERE case_id = ?`, caseID); err != nil {
 			return err
 		}
 	}
-	return nil
+	if len(refs) == 0 {
+		return nil
+	}
+	args := make([]any, 0, 5*len(refs))
+	for _, m := range refs {
+		args = append(args, caseID, m.Material, m.File, at, by)
+	}
+	_, err := q.ExecContext(ctx, `INSERT INTO case_materials (case_id, material_id, file_id, added_at, added_by) VALUES `+
+		strings.TrimSuffix(strings.Repeat("(?, ?, ?, ?, ?), ", len(refs)), ", "), args...)
+	return err
 }

@@ -172,10 +172,16 @@ func (d *DB) QueryRowContext(ctx context.Context, q string, args ...any) *sql.Ro
 
 // Tx is a transaction with the same query methods as DB.
 type Tx struct {
-	tx   *sql.Tx
-	d    *DB
-	vals map[any]any
+	tx     *sql.Tx
+	d      *DB
+	vals   map[any]any
+	before []func() error
 }
+
+// BeforeCommit runs fn after the transaction's work and just before it
+// commits (an error rolls the transaction back): for state a package
+// writes once per transaction, such as the audit chain's head.
+func (t *Tx) BeforeCommit(fn func() error) { t.before = append(t.before, fn) }
 
 // Value returns what Set stored under key in this transaction (nil when
 // nothing): per-transaction state of a package, such as the audit chain a
@@ -227,6 +233,11 @@ func (d *DB) InTx(ctx context.Context, fn func(tx *Tx) error) (err error) {
 	}()
 	if err = fn(tx); err != nil {
 		return err
+	}
+	for _, b := range tx.before {
+		if err = b(); err != nil {
+			return err
+		}
 	}
 	return MapError(sqlTx.Commit())
 }
