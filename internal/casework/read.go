@@ -739,4 +739,3 @@ func (s *Service) MayReadFile(ctx context.Context, actor *identity.Principal, fi
 	}
 	return false, nil
 }
-
