@@ -339,15 +339,17 @@ func (s *Service) runList(ctx context.Context, q *listQuery, f Filter) (*Page, e
 		sql += " WHERE " + strings.Join(q.where, " AND ")
 	}
 	sql += fmt.Sprintf(" ORDER BY listed_at DESC LIMIT %d OFFSET %d", f.PageSize+1, (f.Page-1)*f.PageSize)
+	// Everything else first: a query while rows are open would need a
+	// second pooled connection (and wait for ever once the pool is full).
+	names, err := s.deptNames(ctx)
+	if err != nil {
+		return nil, err
+	}
 	rows, err := s.DB.QueryContext(ctx, sql, q.args...)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	names, err := s.deptNames(ctx)
-	if err != nil {
-		return nil, err
-	}
 	now := s.Clock.Now()
 	out := &Page{Cases: []Summary{}, Page: f.Page, PageSize: f.PageSize}
 	for rows.Next() {
@@ -534,6 +536,10 @@ func (s *Service) Inbox(ctx context.Context, actor *identity.Principal, f InboxF
 		args = append(args, r[0], r[1])
 	}
 	out := &Inbox{Tasks: []InboxRow{}, Steps: []StepCount{}}
+	tab, err := s.Calendar.Table(ctx) // before any rows are open
+	if err != nil {
+		return nil, err
+	}
 	if len(qs) == 0 {
 		return out, nil
 	}
@@ -581,10 +587,6 @@ func (s *Service) Inbox(ctx context.Context, actor *identity.Principal, f InboxF
 		return nil, err
 	}
 	defer rows.Close()
-	tab, err := s.Calendar.Table(ctx)
-	if err != nil {
-		return nil, err
-	}
 	now := s.Clock.Now()
 	for rows.Next() {
 		var r InboxRow

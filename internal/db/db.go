@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // registers "pgx"
@@ -45,6 +46,61 @@ type DB struct {
 	write   *sql.DB
 	read    *sql.DB
 	binds   sync.Map // query → rebound query (PostgreSQL)
+	// Prepared statements of each SQLite pool: modernc.org/sqlite parses a
+	// statement anew on every call otherwise (a quarter of the server's
+	// CPU under load). pgx keeps its own statement cache on PostgreSQL.
+	writeStmts, readStmts *stmtCache
+}
+
+// stmtCache holds prepared statements by query text, up to maxStmts (the
+// queries are the program's own, so they are few; lists with a variable
+// number of placeholders beyond that simply go unprepared).
+type stmtCache struct {
+	pool *sql.DB
+	m    sync.Map // query → *sql.Stmt
+	n    atomic.Int32
+}
+
+const maxStmts = 2000
+
+func (c *stmtCache) get(ctx context.Context, q string) *sql.Stmt {
+	if c == nil {
+		return nil
+	}
+	if st := c.cached(q); st != nil {
+		return st
+	}
+	if c.n.Load() >= maxStmts {
+		return nil
+	}
+	st, err := c.pool.PrepareContext(ctx, q)
+	if err != nil {
+		return nil // the unprepared call reports the error
+	}
+	if prev, loaded := c.m.LoadOrStore(q, st); loaded {
+		st.Close()
+		return prev.(*sql.Stmt)
+	}
+	c.n.Add(1)
+	return st
+}
+
+// cached returns the statement for q only if it is already prepared.
+func (c *stmtCache) cached(q string) *sql.Stmt {
+	if c == nil {
+		return nil
+	}
+	if st, ok := c.m.Load(q); ok {
+		return st.(*sql.Stmt)
+	}
+	return nil
+}
+
+func (c *stmtCache) close() {
+	if c == nil {
+		return
+	}
+	c.m.Range(func(_, v any) bool { v.(*sql.Stmt).Close(); return true })
 }
 
 // IsPostgresDSN tells whether dsn names a PostgreSQL server.
@@ -108,11 +164,13 @@ func openSQLite(ctx context.Context, path string) (*DB, error) {
 	}
 	read.SetMaxOpenConns(8)
 	read.SetMaxIdleConns(8)
-	return &DB{dialect: SQLite, write: write, read: read}, nil
+	return &DB{dialect: SQLite, write: write, read: read, writeStmts: &stmtCache{pool: write}, readStmts: &stmtCache{pool: read}}, nil
 }
 
 // Close closes every pool.
 func (d *DB) Close() error {
+	d.writeStmts.close()
+	d.readStmts.close()
 	err := d.write.Close()
 	if d.read != d.write {
 		err = errors.Join(err, d.read.Close())
@@ -121,6 +179,19 @@ func (d *DB) Close() error {
 }
 
 func (d *DB) Dialect() Dialect { return d.dialect }
+
+// quiet drops cancellation on SQLite. With a cancellable context,
+// database/sql (for every Rows and Tx) and modernc.org/sqlite (for every
+// statement) each start a goroutine that waits on the context; under load
+// over a thousand of them were runnable at once and starved the goroutines
+// serving requests (multi-second tails). SQLite statements here take
+// microseconds to milliseconds, so they are left to finish.
+func (d *DB) quiet(ctx context.Context) context.Context {
+	if d.dialect == SQLite {
+		return context.WithoutCancel(ctx)
+	}
+	return ctx
+}
 
 // Ping checks that the database answers (for /readyz).
 func (d *DB) Ping(ctx context.Context) error {
@@ -157,16 +228,30 @@ func (d *DB) Rebind(q string) string {
 }
 
 func (d *DB) ExecContext(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	ctx = d.quiet(ctx)
+	if st := d.writeStmts.get(ctx, q); st != nil {
+		r, err := st.ExecContext(ctx, args...)
+		return r, MapError(err)
+	}
 	r, err := d.write.ExecContext(ctx, d.Rebind(q), args...)
 	return r, MapError(err)
 }
 
 func (d *DB) QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	ctx = d.quiet(ctx)
+	if st := d.readStmts.get(ctx, q); st != nil {
+		r, err := st.QueryContext(ctx, args...)
+		return r, MapError(err)
+	}
 	r, err := d.read.QueryContext(ctx, d.Rebind(q), args...)
 	return r, MapError(err)
 }
 
 func (d *DB) QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row {
+	ctx = d.quiet(ctx)
+	if st := d.readStmts.get(ctx, q); st != nil {
+		return st.QueryRowContext(ctx, args...)
+	}
 	return d.read.QueryRowContext(ctx, d.Rebind(q), args...)
 }
 
@@ -176,6 +261,10 @@ type Tx struct {
 	d      *DB
 	vals   map[any]any
 	before []func() error
+	// unprepared are the queries that ran without a cached statement: they
+	// are prepared once the transaction has ended, because preparing needs
+	// the writer connection the transaction holds (SQLite has one).
+	unprepared []string
 }
 
 // BeforeCommit runs fn after the transaction's work and just before it
@@ -198,17 +287,44 @@ func (t *Tx) Set(key, v any) {
 
 func (t *Tx) Dialect() Dialect { return t.d.dialect }
 
+// stmt is the cached statement for q bound to this transaction (on
+// SQLite; nil on PostgreSQL).
+func (t *Tx) stmt(ctx context.Context, q string) *sql.Stmt {
+	if t.d.writeStmts == nil {
+		return nil
+	}
+	if st := t.d.writeStmts.cached(q); st != nil {
+		return t.tx.StmtContext(ctx, st)
+	}
+	t.unprepared = append(t.unprepared, q)
+	return nil
+}
+
 func (t *Tx) ExecContext(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	ctx = t.d.quiet(ctx)
+	if st := t.stmt(ctx, q); st != nil {
+		r, err := st.ExecContext(ctx, args...)
+		return r, MapError(err)
+	}
 	r, err := t.tx.ExecContext(ctx, t.d.Rebind(q), args...)
 	return r, MapError(err)
 }
 
 func (t *Tx) QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	ctx = t.d.quiet(ctx)
+	if st := t.stmt(ctx, q); st != nil {
+		r, err := st.QueryContext(ctx, args...)
+		return r, MapError(err)
+	}
 	r, err := t.tx.QueryContext(ctx, t.d.Rebind(q), args...)
 	return r, MapError(err)
 }
 
 func (t *Tx) QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row {
+	ctx = t.d.quiet(ctx)
+	if st := t.stmt(ctx, q); st != nil {
+		return st.QueryRowContext(ctx, args...)
+	}
 	return t.tx.QueryRowContext(ctx, t.d.Rebind(q), args...)
 }
 
@@ -217,7 +333,7 @@ func (t *Tx) QueryRowContext(ctx context.Context, q string, args ...any) *sql.Ro
 // so it holds the write lock from the start and never fails half-way with
 // SQLITE_BUSY on upgrade.
 func (d *DB) InTx(ctx context.Context, fn func(tx *Tx) error) (err error) {
-	sqlTx, err := d.write.BeginTx(ctx, nil)
+	sqlTx, err := d.write.BeginTx(d.quiet(ctx), nil)
 	if err != nil {
 		return MapError(err)
 	}
@@ -229,6 +345,9 @@ func (d *DB) InTx(ctx context.Context, fn func(tx *Tx) error) (err error) {
 		}
 		if err != nil {
 			_ = sqlTx.Rollback()
+		}
+		for _, q := range tx.unprepared {
+			d.writeStmts.get(context.WithoutCancel(ctx), q)
 		}
 	}()
 	if err = fn(tx); err != nil {

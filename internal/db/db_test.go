@@ -3,9 +3,11 @@ package db_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io/fs"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -130,6 +132,59 @@ func TestStore(t *testing.T) {
 		}
 		if err := d.Ping(ctx); err != nil {
 			t.Fatal(err)
+		}
+	})
+}
+
+// Statements run first inside a transaction and then outside it, many
+// times and from many goroutines: the SQLite statement cache must neither
+// wait for the writer connection the transaction holds nor change results.
+func TestStatementsInAndOutOfTransactions(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		if _, err := d.ExecContext(ctx, `CREATE TABLE stmt_probe (id INTEGER PRIMARY KEY, v TEXT NOT NULL)`); err != nil {
+			t.Fatal(err)
+		}
+		var wg sync.WaitGroup
+		errs := make(chan error, 8)
+		for g := 0; g < 8; g++ {
+			wg.Add(1)
+			go func(g int) {
+				defer wg.Done()
+				for i := 0; i < 25; i++ {
+					id := g*100 + i
+					err := d.InTx(ctx, func(tx *db.Tx) error {
+						if _, err := tx.ExecContext(ctx, `INSERT INTO stmt_probe (id, v) VALUES (?, ?)`, id, "值"); err != nil {
+							return err
+						}
+						var v string
+						return tx.QueryRowContext(ctx, `SELECT v FROM stmt_probe WHERE id = ?`, id).Scan(&v)
+					})
+					if err != nil {
+						errs <- err
+						return
+					}
+					var v string
+					if err := d.QueryRowContext(ctx, `SELECT v FROM stmt_probe WHERE id = ?`, id).Scan(&v); err != nil || v != "值" {
+						errs <- fmt.Errorf("read back %d: %q %v", id, v, err)
+						return
+					}
+				}
+			}(g)
+		}
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			t.Fatal(err)
+		}
+		var n int
+		if err := d.QueryRowContext(ctx, `SELECT count(*) FROM stmt_probe`).Scan(&n); err != nil || n != 200 {
+			t.Fatalf("%d rows, %v", n, err)
+		}
+		// A statement that fails to prepare reports its error as usual.
+		if _, err := d.ExecContext(ctx, `INSERT INTO no_such_table VALUES (1)`); err == nil {
+			t.Fatal("bad statement succeeded")
 		}
 	})
 }
