@@ -18,8 +18,14 @@ BENCH_CLIENTS  ?= 32
 BENCH_DURATION ?= 20s
 BENCH_PATHS    ?= /api/v1/me
 BENCH_RUNS     ?= 5
+# Issue 4: the case lifecycle and 1 000 000 cases (bench/README.md, "Cases").
+BENCH_PG          ?= postgres://postgres@127.0.0.1:5432
+BENCH_LC_CLIENTS  ?= 32
+BENCH_LC_DURATION ?= 20s
+BENCH_CASES       ?= 1000000
+BENCH_CASES_DATA  ?= /tmp/yiwang-bench-cases
 
-.PHONY: run test vet bench bench-startup bench-load
+.PHONY: run test vet bench bench-startup bench-load bench-lifecycle bench-lifecycle-pg bench-cases bench-cases-pg
 
 ## run: start the demo server (demo data, SQLite in ./yiwang-data) on :8080
 run:
@@ -61,3 +67,26 @@ bench-load:
 	curl -sf -o /dev/null --max-time 1 "$$base/readyz" || { echo "server not ready after 30 s:"; tail -n 20 "$$log"; exit 1; }
 	paths=(); for p in $(BENCH_PATHS); do paths+=(-path "$$p"); done
 	$(BENCH_BIN)-load -base "$$base" -c $(BENCH_CLIENTS) -d $(BENCH_DURATION) "$${paths[@]}"
+
+## bench-lifecycle: submit → accept → pass → approve through the API, on a fresh SQLite demo server
+bench-lifecycle:
+	CLIENTS=$(BENCH_LC_CLIENTS) DURATION=$(BENCH_LC_DURATION) BIN=$(BENCH_BIN) bench/lifecycle/run.sh
+
+## bench-lifecycle-pg: the same on a fresh PostgreSQL database, then pgbench -N for the ratio
+bench-lifecycle-pg:
+	PG=$(BENCH_PG) CLIENTS=$(BENCH_LC_CLIENTS) DURATION=$(BENCH_LC_DURATION) BIN=$(BENCH_BIN) bench/lifecycle/run.sh
+
+## bench-cases: generate BENCH_CASES cases on SQLite, then measure case detail, lists and inboxes
+bench-cases:
+	@case "$(BENCH_CASES_DATA)" in /tmp/yiwang-bench*) ;; *) echo "BENCH_CASES_DATA must be under /tmp/yiwang-bench*"; exit 2;; esac
+	rm -rf -- "$(BENCH_CASES_DATA)"
+	$(GO) run ./bench/cases --data "$(BENCH_CASES_DATA)" --cases $(BENCH_CASES)
+	DATA="$(BENCH_CASES_DATA)" BIN=$(BENCH_BIN) bench/cases/measure.sh
+
+## bench-cases-pg: the same on a fresh PostgreSQL database yiwang_bench_cases
+bench-cases-pg:
+	@case "$(BENCH_CASES_DATA)" in /tmp/yiwang-bench*) ;; *) echo "BENCH_CASES_DATA must be under /tmp/yiwang-bench*"; exit 2;; esac
+	psql -q -X -v ON_ERROR_STOP=1 "$(BENCH_PG)/postgres" -c "DROP DATABASE IF EXISTS yiwang_bench_cases" -c "CREATE DATABASE yiwang_bench_cases"
+	rm -rf -- "$(BENCH_CASES_DATA)-pg"
+	$(GO) run ./bench/cases --db "$(BENCH_PG)/yiwang_bench_cases?sslmode=disable" --data "$(BENCH_CASES_DATA)-pg" --cases $(BENCH_CASES)
+	DATA="$(BENCH_CASES_DATA)-pg" DB="$(BENCH_PG)/yiwang_bench_cases?sslmode=disable" BIN=$(BENCH_BIN) bench/cases/measure.sh

@@ -60,12 +60,12 @@ func round2(x float64) float64 { return math.Round(x*100) / 100 }
 func latencyOf(h *histogram) latencyMS {
 	ms := func(us uint64) float64 { return round2(float64(us) / 1000) }
 	return latencyMS{
-		P50:  ms(h.percentileUS(50)),
-		P90:  ms(h.percentileUS(90)),
-		P95:  ms(h.percentileUS(95)),
-		P99:  ms(h.percentileUS(99)),
-		Max:  ms(h.maxUS),
-		Mean: round2(h.meanUS() / 1000),
+		P50:  ms(h.PercentileUS(50)),
+		P90:  ms(h.PercentileUS(90)),
+		P95:  ms(h.PercentileUS(95)),
+		P99:  ms(h.PercentileUS(99)),
+		Max:  ms(h.MaxUS),
+		Mean: round2(h.MeanUS() / 1000),
 	}
 }
 
@@ -130,7 +130,7 @@ func summarize(cfg config, ps phaseStats, startedAt time.Time) result {
 		if res.FirstError == "" {
 			res.FirstError = rs.firstErr
 		}
-		all.merge(rs.hist)
+		all.Merge(rs.hist)
 	}
 	res.Latency = latencyOf(all)
 	if ps.elapsed > 0 {

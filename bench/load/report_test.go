@@ -169,3 +169,20 @@ func TestFormatJSON(t *testing.T) {
 		t.Fatalf("round trip: %+v", back)
 	}
 }
+
+// histOf is a histogram of the given latencies in microseconds.
+func histOf(us ...uint64) *histogram {
+	h := newHistogram()
+	for _, v := range us {
+		h.Record(time.Duration(v) * time.Microsecond)
+	}
+	return h
+}
+
+func seq(from, to uint64) []uint64 {
+	var s []uint64
+	for v := from; v <= to; v++ {
+		s = append(s, v)
+	}
+	return s
+}

@@ -56,7 +56,7 @@ func newRouteStats(n int) []routeStats {
 }
 
 func (s *routeStats) merge(o routeStats) {
-	s.hist.merge(o.hist)
+	s.hist.Merge(o.hist)
 	for code, n := range o.codes {
 		s.codes[code] += n
 	}
@@ -119,7 +119,7 @@ func (r *runner) work(ctx context.Context, issued *atomic.Int64, limit int64, de
 			}
 			continue
 		}
-		stats[i].hist.record(latency)
+		stats[i].hist.Record(latency)
 		stats[i].codes[code]++
 	}
 	return stats

@@ -27,6 +27,16 @@ func isApplicant(p *identity.Principal, c *caseRow) bool {
 }
 
 func (s *Service) canSee(ctx context.Context, q db.Querier, p *identity.Principal, c *caseRow) (bool, error) {
+	env, err := s.loadEnv(ctx)
+	if err != nil {
+		return false, err
+	}
+	return s.canSeeIn(ctx, q, p, c, env)
+}
+
+// canSeeIn is canSee with the departments already at hand (inside a
+// transaction nothing may be fetched from the pool).
+func (s *Service) canSeeIn(ctx context.Context, q db.Querier, p *identity.Principal, c *caseRow, env *txEnv) (bool, error) {
 	if p == nil {
 		return false, nil
 	}
@@ -39,61 +49,40 @@ func (s *Service) canSee(ctx context.Context, q db.Querier, p *identity.Principa
 	if p.HasRole(identity.RoleAdmin) || p.CanSeeRegion(c.RegionCode) {
 		return true, nil
 	}
-	region, err := s.deptRegion(ctx, c.DepartmentID)
-	if err != nil {
-		return false, err
-	}
-	if p.CanSeeDepartment(c.DepartmentID, region) {
+	if p.CanSeeDepartment(c.DepartmentID, env.regionOf(c.DepartmentID)) {
 		return true, nil
 	}
 	if p.DepartmentID == "" {
 		return false, nil
 	}
 	var n int
-	err = q.QueryRowContext(ctx, `SELECT count(*) FROM case_tasks WHERE case_id = ? AND queue = ?`, c.ID, "dept:"+p.DepartmentID).Scan(&n)
+	err := q.QueryRowContext(ctx, `SELECT count(*) FROM case_tasks WHERE case_id = ? AND queue = ?`, c.ID, "dept:"+p.DepartmentID).Scan(&n)
 	return n > 0, err
-}
-
-func (s *Service) deptRegion(ctx context.Context, id string) (string, error) {
-	deps, err := s.Identity.Departments(ctx)
-	if err != nil {
-		return "", err
-	}
-	for _, d := range deps {
-		if d.ID == id {
-			return d.RegionCode, nil
-		}
-	}
-	return "", nil
 }
 
 // mayAct reports whether staff member p may act in a task of case c
 // waiting in step st: one of the step's roles, in the department the step
 // names, with a data scope that covers the case.
-func (s *Service) mayAct(ctx context.Context, p *identity.Principal, st *StepDef, t *taskRow, c *caseRow) (bool, error) {
+func mayAct(p *identity.Principal, st *StepDef, t *taskRow, c *caseRow, env *txEnv) bool {
 	if p == nil || !p.IsStaff() {
-		return false, nil
+		return false
 	}
 	hasRole := false
 	for _, r := range st.Actor.Roles {
 		hasRole = hasRole || p.HasRole(identity.Role(r))
 	}
 	if !hasRole {
-		return false, nil
+		return false
 	}
 	dept, isDept := strings.CutPrefix(t.Queue, "dept:")
 	if !isDept {
 		region := strings.TrimPrefix(t.Queue, "window:")
-		return p.HasRole(identity.RoleClerk) && scopeHasRegion(p, region), nil
+		return p.HasRole(identity.RoleClerk) && scopeHasRegion(p, region)
 	}
 	if p.DepartmentID != dept {
-		return false, nil
+		return false
 	}
-	region, err := s.deptRegion(ctx, dept)
-	if err != nil {
-		return false, err
-	}
-	return p.CanSeeDepartment(dept, region) || p.CanSeeRegion(c.RegionCode), nil
+	return p.CanSeeDepartment(dept, env.regionOf(dept)) || p.CanSeeRegion(c.RegionCode)
 }
 
 // scopeHasRegion: an explicit region scope (not the administrator's

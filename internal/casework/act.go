@@ -23,11 +23,12 @@ type ActionInput struct {
 
 // Act performs one action on a case. An action the caller may not take is
 // Forbidden; one that no longer fits the case (someone else acted first,
-// or the case moved on) is a Conflict.
+// or the case moved on) is a Conflict. Everything is read and decided
+// inside one transaction holding the case's row lock, so a step costs as
+// few round trips as it can and two people acting at once are ordered.
 func (s *Service) Act(ctx context.Context, actor *identity.Principal, ref string, in ActionInput) (*Case, error) {
-	c, err := s.visible(ctx, actor, ref)
-	if err != nil {
-		return nil, err
+	if actor == nil {
+		return nil, errLogin
 	}
 	in.Action = strings.TrimSpace(in.Action)
 	in.Comment = strings.TrimSpace(in.Comment)
@@ -41,19 +42,67 @@ func (s *Service) Act(ctx context.Context, actor *identity.Principal, ref string
 		return nil, &apperr.Error{Code: apperr.Invalid, Message: fmt.Sprintf("意见不能超过%d字", maxCommentRunes), Fields: map[string]string{"comment": "过长"}}
 	}
 	if in.Action == "submit" {
+		c, err := s.visible(ctx, actor, ref)
+		if err != nil {
+			return nil, err
+		}
 		return s.submitDraft(ctx, actor, c)
 	}
-	if c.Status == StatusDraft {
-		return nil, apperr.New(apperr.Conflict, "草稿尚未提交")
-	}
-	wf, err := c.workflow()
+	env, err := s.loadEnv(ctx)
 	if err != nil {
 		return nil, err
 	}
-	tasks, err := openTasks(ctx, s.DB, c.ID)
+	now := s.now()
+	var c *caseRow
+	var open []taskRow
+	err = s.DB.InTx(ctx, func(tx *db.Tx) error {
+		var err error
+		if c, err = caseByRef(ctx, tx, ref, true); err != nil {
+			return err
+		}
+		if ok, err := s.canSeeIn(ctx, tx, actor, c, env); err != nil {
+			return err
+		} else if !ok {
+			return errCaseNotFound
+		}
+		if c.Status == StatusDraft {
+			return apperr.New(apperr.Conflict, "草稿尚未提交")
+		}
+		wf, err := s.caseWorkflow(ctx, tx, c)
+		if err != nil {
+			return err
+		}
+		if open, err = openTasks(ctx, tx, c.ID); err != nil {
+			return err
+		}
+		task, step, act, err := chooseTask(actor, wf, open, c, in, env)
+		if err != nil {
+			return err
+		}
+		st := caseState{Status: c.Status, Accepted: c.AcceptedAt != nil, Decided: c.DecidedAt != nil}
+		for _, o := range open {
+			st.Open = append(st.Open, openTask{ID: o.ID, Step: o.Step, ForkID: o.ForkID})
+		}
+		eff, err := apply(wf, st, openTask{ID: task.ID, Step: task.Step, ForkID: task.ForkID}, act)
+		if err != nil {
+			return err
+		}
+		created, err := s.carryOut(ctx, tx, actor, c, step, act, eff, in.Comment, now, env)
+		if err != nil {
+			return err
+		}
+		open = remaining(open, eff, created)
+		return nil
+	})
 	if err != nil {
 		return nil, err
 	}
+	return s.renderWith(ctx, actor, c, open, env)
+}
+
+// chooseTask finds the open task whose step offers the action and in which
+// actor may act.
+func chooseTask(actor *identity.Principal, wf *Workflow, tasks []taskRow, c *caseRow, in ActionInput, env *txEnv) (*taskRow, *StepDef, *ActionDef, error) {
 	var task *taskRow
 	var step *StepDef
 	var act *ActionDef
@@ -67,75 +116,45 @@ func (s *Service) Act(ctx context.Context, actor *identity.Principal, ref string
 		if !ok || (in.Task != "" && in.Task != tasks[i].ID) {
 			continue
 		}
-		may, err := s.mayAct(ctx, actor, st, &tasks[i], c)
-		if err != nil {
-			return nil, err
-		}
-		if !may {
+		if !mayAct(actor, st, &tasks[i], c, env) {
 			forbidden = st.Name
 			continue
 		}
 		if task != nil {
-			return nil, &apperr.Error{Code: apperr.Invalid, Message: "有多个环节可进行此操作，请用 task 指明是哪一个任务", Fields: map[string]string{"task": "请指明任务"}}
+			return nil, nil, nil, &apperr.Error{Code: apperr.Invalid, Message: "有多个环节可进行此操作，请用 task 指明是哪一个任务", Fields: map[string]string{"task": "请指明任务"}}
 		}
 		task, step, act = &tasks[i], st, a
 	}
 	if task == nil {
 		switch {
 		case forbidden != "":
-			return nil, apperr.Newf(apperr.Forbidden, "您不能在“%s”环节办理此操作（须由该环节指定的部门和角色办理）", forbidden)
+			return nil, nil, nil, apperr.Newf(apperr.Forbidden, "您不能在“%s”环节办理此操作（须由该环节指定的部门和角色办理）", forbidden)
 		case actionKnown(wf, in.Action):
-			return nil, apperr.Newf(apperr.Conflict, "办件当前为“%s”，不能进行此操作（可能已被他人处理）", StatusNames[c.Status])
+			return nil, nil, nil, apperr.Newf(apperr.Conflict, "办件当前为“%s”，不能进行此操作（可能已被他人处理）", StatusNames[c.Status])
 		default:
-			return nil, &apperr.Error{Code: apperr.Invalid, Message: fmt.Sprintf("流程中没有操作 %q", in.Action), Fields: map[string]string{"action": "未知操作"}}
+			return nil, nil, nil, &apperr.Error{Code: apperr.Invalid, Message: fmt.Sprintf("流程中没有操作 %q", in.Action), Fields: map[string]string{"action": "未知操作"}}
 		}
 	}
 	if act.Reason && utf8.RuneCountInString(in.Comment) < 2 {
-		return nil, &apperr.Error{Code: apperr.Invalid, Message: "“" + act.Name + "”须写明理由", Fields: map[string]string{"comment": "请写明理由"}}
+		return nil, nil, nil, &apperr.Error{Code: apperr.Invalid, Message: "“" + act.Name + "”须写明理由", Fields: map[string]string{"comment": "请写明理由"}}
 	}
-	env, err := s.loadEnv(ctx)
-	if err != nil {
-		return nil, err
+	return task, step, act, nil
+}
+
+// remaining is the open tasks after an effect: those it did not close,
+// and those it opened.
+func remaining(open []taskRow, eff effect, created []taskRow) []taskRow {
+	closed := map[string]bool{eff.Done: true}
+	for _, id := range eff.Cancel {
+		closed[id] = true
 	}
-	var itemType string
-	if it, _, err := s.itemVersion(ctx, c.ItemCode, c.ItemVersion); err == nil {
-		itemType = it.Type
-	} else {
-		return nil, err
+	var out []taskRow
+	for _, t := range open {
+		if !closed[t.ID] {
+			out = append(out, t)
+		}
 	}
-	now := s.now()
-	err = s.DB.InTx(ctx, func(tx *db.Tx) error {
-		cur, err := caseByRef(ctx, tx, c.ID, true)
-		if err != nil {
-			return err
-		}
-		if cur.Revision != c.Revision {
-			return errChanged
-		}
-		cur.wf = wf
-		open, err := openTasks(ctx, tx, c.ID)
-		if err != nil {
-			return err
-		}
-		st := caseState{Status: cur.Status, Accepted: cur.AcceptedAt != nil, Decided: cur.DecidedAt != nil}
-		found := false
-		for _, o := range open {
-			st.Open = append(st.Open, openTask{ID: o.ID, Step: o.Step, ForkID: o.ForkID})
-			found = found || o.ID == task.ID
-		}
-		if !found {
-			return errChanged
-		}
-		eff, err := apply(wf, st, openTask{ID: task.ID, Step: task.Step, ForkID: task.ForkID}, act)
-		if err != nil {
-			return err
-		}
-		return s.carryOut(ctx, tx, actor, cur, step, act, eff, in.Comment, itemType, now, env)
-	})
-	if err != nil {
-		return nil, err
-	}
-	return s.view(ctx, actor, c.ID)
+	return append(out, created...)
 }
 
 func actionKnown(w *Workflow, id string) bool {
@@ -149,30 +168,31 @@ func actionKnown(w *Workflow, id string) bool {
 
 // carryOut writes an effect: tasks closed and opened, clocks started,
 // the decision, the status, the timeline, the outbox and the trail.
-func (s *Service) carryOut(ctx context.Context, tx *db.Tx, actor *identity.Principal, c *caseRow, step *StepDef, act *ActionDef, eff effect, comment, itemType string, now time.Time, env *txEnv) error {
+func (s *Service) carryOut(ctx context.Context, tx *db.Tx, actor *identity.Principal, c *caseRow, step *StepDef, act *ActionDef, eff effect, comment string, now time.Time, env *txEnv) ([]taskRow, error) {
 	tab := env.tab
+	var created []taskRow
 	if err := closeTask(ctx, tx, eff.Done, "done", now, actor.AccountID, act.ID); err != nil {
-		return err
+		return nil, err
 	}
 	for _, id := range eff.Cancel {
 		if err := closeTask(ctx, tx, id, "cancelled", now, actor.AccountID, act.ID); err != nil {
-			return err
+			return nil, err
 		}
 	}
 	from := c.Status
 	read := c.Revision
 	if eff.Accept {
 		c.AcceptedAt = &now
-		due, prov, err := dueAt(tab, now, c.PromisedAmount, c.PromisedUnit)
+		due, prov, err := DueAt(tab, now, c.PromisedAmount, c.PromisedUnit)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		c.PromisedDueAt, c.DueProvisional = &due, prov
 		// A legal limit of 0 means the law sets none (many public services).
 		if c.LegalAmount > 0 {
-			legal, lprov, err := dueAt(tab, now, c.LegalAmount, c.LegalUnit)
+			legal, lprov, err := DueAt(tab, now, c.LegalAmount, c.LegalUnit)
 			if err != nil {
-				return err
+				return nil, err
 			}
 			c.LegalDueAt, c.DueProvisional = &legal, prov || lprov
 		}
@@ -180,7 +200,7 @@ func (s *Service) carryOut(ctx context.Context, tx *db.Tx, actor *identity.Princ
 	if eff.Decide != "" {
 		c.DecidedAt = &now
 		c.Result = eff.Decide
-		c.ResultCode = ResultCode(eff.Decide, itemType)
+		c.ResultCode = ResultCode(eff.Decide, c.ItemType)
 	}
 	if eff.Finish != "" {
 		c.FinishedAt = &now
@@ -190,20 +210,21 @@ func (s *Service) carryOut(ctx context.Context, tx *db.Tx, actor *identity.Princ
 		st, _ := c.wf.Step(nt.Step)
 		t, err := s.taskFor(c, st, nt.ForkID, now, env)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		if err := insertTask(ctx, tx, t); err != nil {
-			return err
+			return nil, err
 		}
+		created = append(created, *t)
 	}
 	c.Revision++
 	c.UpdatedAt = now
 	if err := updateCase(ctx, tx, c, read); err != nil {
-		return err
+		return nil, err
 	}
 	if err := insertEvent(ctx, tx, &eventRow{ID: newID(), CaseID: c.ID, At: now, ActorID: actor.AccountID, ActorName: actor.DisplayName,
 		Org: orgOf(actor), Step: step.ID, StepName: step.Name, Action: act.ID, ActionName: act.Name, From: from, To: c.Status, Comment: comment}); err != nil {
-		return err
+		return nil, err
 	}
 	// One event per thing that happened: a 即办件 approved at the window is
 	// accepted and decided in one action.
@@ -226,13 +247,13 @@ func (s *Service) carryOut(ctx context.Context, tx *db.Tx, actor *identity.Princ
 	for _, topic := range topics {
 		if err := insertOutbox(ctx, tx, topic, c.ID, map[string]any{"caseNo": c.no(), "action": act.ID, "status": c.Status,
 			"result": c.Result, "resultCode": c.ResultCode, "step": step.ID}, now); err != nil {
-			return err
+			return nil, err
 		}
 	}
 	detail := map[string]any{"caseNo": c.no(), "step": step.ID, "action": act.ID}
 	if c.Result != "" && eff.Decide != "" {
 		detail["result"], detail["resultCode"] = c.Result, c.ResultCode
 	}
-	return audit.Append(ctx, tx, now, audit.Entry{Action: "case." + act.ID, ObjectType: "case", ObjectID: c.ID,
+	return created, audit.Append(ctx, tx, now, audit.Entry{Action: "case." + act.ID, ObjectType: "case", ObjectID: c.ID,
 		BeforeRef: string(from), AfterRef: string(c.Status), Detail: detail})
 }

@@ -16,8 +16,11 @@ import (
 // late: for limits in days, the start of the day after the due date in
 // Beijing time.
 
-// dueAt computes when a limit of amount units runs out.
-func dueAt(tab *calendar.Table, from time.Time, amount int, unit string) (time.Time, bool, error) {
+// DueAt computes when a limit of amount units (catalog.LimitUnits) counted
+// from instant from runs out: the first moment a case is late. provisional
+// is true when the count passed through a year without an official
+// holiday arrangement.
+func DueAt(tab *calendar.Table, from time.Time, amount int, unit string) (time.Time, bool, error) {
 	switch unit {
 	case "1", "":
 		d, prov, err := tab.AddWorkingDays(from, amount)

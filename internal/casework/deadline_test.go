@@ -41,7 +41,7 @@ func TestDueAtOnTheOfficialCalendar(t *testing.T) {
 		{"months, same day", bj(2026, 3, 15, 9, 0), 2, "5", "2026-05-15"},
 	}
 	for _, tc := range cases {
-		at, _, err := dueAt(tab, tc.from.UTC(), tc.amount, tc.unit)
+		at, _, err := DueAt(tab, tc.from.UTC(), tc.amount, tc.unit)
 		if err != nil {
 			t.Fatalf("%s: %v", tc.name, err)
 		}
@@ -50,22 +50,22 @@ func TestDueAtOnTheOfficialCalendar(t *testing.T) {
 		}
 	}
 	// The case is late from the first moment of the day after the due date.
-	at, _, _ := dueAt(tab, bj(2026, 9, 30, 10, 0), 3, "1")
+	at, _, _ := DueAt(tab, bj(2026, 9, 30, 10, 0), 3, "1")
 	if !at.Equal(bj(2026, 10, 11, 0, 0)) {
 		t.Fatalf("due instant %s", at)
 	}
 	// A deadline in 2027 (no official calendar yet) is provisional.
-	if _, prov, _ := dueAt(tab, bj(2026, 12, 28, 9, 0), 10, "1"); !prov {
+	if _, prov, _ := DueAt(tab, bj(2026, 12, 28, 9, 0), 10, "1"); !prov {
 		t.Fatal("a deadline in 2027 is not marked provisional")
 	}
-	if _, _, err := dueAt(tab, bj(2026, 12, 1, 9, 0), 1, "9"); err == nil {
+	if _, _, err := DueAt(tab, bj(2026, 12, 1, 9, 0), 1, "9"); err == nil {
 		t.Fatal("unknown unit accepted")
 	}
 }
 
 func TestDeadlineViewCountsRemainingWorkingDays(t *testing.T) {
 	tab := table2026(t)
-	due, _, _ := dueAt(tab, bj(2026, 9, 28, 9, 0), 5, "1") // 09-29, 09-30, 10-08, 10-09, 10-10
+	due, _, _ := DueAt(tab, bj(2026, 9, 28, 9, 0), 5, "1") // 09-29, 09-30, 10-08, 10-09, 10-10
 	d := deadlineView(tab, 5, "1", "", &due, false, true, bj(2026, 9, 30, 16, 0))
 	if d.Due != "2026-10-10" || d.Remaining != 3 || d.Overdue {
 		t.Fatalf("before 国庆: %+v", d)

@@ -51,28 +51,30 @@ func (s *Service) deptNames(ctx context.Context) (map[string]string, error) {
 var sensitiveFieldTypes = map[string]func(string) string{"idnumber": stdcode.MaskIDNumber, "phone": stdcode.MaskPhone}
 
 func (s *Service) render(ctx context.Context, actor *identity.Principal, c *caseRow) (*Case, error) {
-	names, err := s.deptNames(ctx)
+	env, err := s.loadEnv(ctx)
 	if err != nil {
 		return nil, err
 	}
+	tasks, err := openTasks(ctx, s.DB, c.ID)
+	if err != nil {
+		return nil, err
+	}
+	return s.renderWith(ctx, actor, c, tasks, env)
+}
+
+// renderWith shows case c with its open tasks known (after an action, the
+// transaction's own view of them).
+func (s *Service) renderWith(ctx context.Context, actor *identity.Principal, c *caseRow, tasks []taskRow, env *txEnv) (*Case, error) {
+	names := func(id string) string { return env.byID[id].Name }
 	out := &Case{ID: c.ID, No: c.no(), Item: ItemRef{Code: c.ItemCode, Name: c.ItemName, Version: c.ItemVersion},
-		Department: Named{ID: c.DepartmentID, Name: names[c.DepartmentID]}, Region: c.RegionCode, Workflow: c.WorkflowID,
+		Department: Named{ID: c.DepartmentID, Name: names(c.DepartmentID)}, Region: c.RegionCode, Workflow: c.WorkflowID,
 		Status: c.Status, StatusName: StatusNames[c.Status], Result: c.Result, ResultName: ResultName(c.Result), ResultCode: c.ResultCode,
 		Channel: c.Channel, ChannelName: Channels[c.Channel], SubmittedAt: c.SubmittedAt, AcceptedAt: c.AcceptedAt,
 		DecidedAt: c.DecidedAt, FinishedAt: c.FinishedAt, Revision: c.Revision, CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt,
 		Situation: map[string]string{}, Form: map[string][]string{}, Licences: []any{}, Timeline: []Event{}, Materials: []MaterialView{},
 		Tasks: []TaskView{}, Actions: []ActionView{}}
-	out.Applicant = Applicant{Kind: c.ApplicantKind, Name: c.ApplicantName, PersonID: deref(c.ApplicantPersonID), CompanyID: deref(c.ApplicantCompanyID)}
-	if pid := deref(c.ApplicantPersonID); pid != "" {
-		if p, err := s.Identity.Person(ctx, pid); err == nil {
-			out.Applicant.IDMasked = p.IDNumberMasked
-		}
-	}
-	if aid := deref(c.AgentPersonID); aid != "" {
-		if p, err := s.Identity.Person(ctx, aid); err == nil {
-			out.Applicant.Agent = p.Name
-		}
-	}
+	out.Applicant = Applicant{Kind: c.ApplicantKind, Name: c.ApplicantName, PersonID: deref(c.ApplicantPersonID), CompanyID: deref(c.ApplicantCompanyID),
+		IDMasked: c.ApplicantIDMasked, Agent: c.AgentName}
 	if err := json.Unmarshal([]byte(c.Situation), &out.Situation); err != nil {
 		return nil, err
 	}
@@ -119,10 +121,6 @@ func (s *Service) render(ctx context.Context, actor *identity.Principal, c *case
 	if out.Materials, err = s.materialViews(ctx, c, it); err != nil {
 		return nil, err
 	}
-	tasks, err := openTasks(ctx, s.DB, c.ID)
-	if err != nil {
-		return nil, err
-	}
 	now := s.Clock.Now()
 	for i := range tasks {
 		t := &tasks[i]
@@ -132,7 +130,7 @@ func (s *Service) render(ctx context.Context, actor *identity.Principal, c *case
 		}
 		out.Tasks = append(out.Tasks, tv)
 	}
-	if out.Actions, err = s.actionsFor(ctx, actor, c, tasks); err != nil {
+	if out.Actions, err = s.actionsFor(ctx, actor, c, tasks, env); err != nil {
 		return nil, err
 	}
 	if c.QueryPasswordEnc != "" && (isApplicant(actor, c) || c.CreatedBy == actor.AccountID) {
@@ -155,9 +153,9 @@ func (s *Service) itemVersion(ctx context.Context, code string, version int) (*c
 	return s.Catalog.Version(ctx, code, version)
 }
 
-func queueName(q string, names map[string]string) string {
+func queueName(q string, names func(string) string) string {
 	if d, ok := strings.CutPrefix(q, "dept:"); ok {
-		return names[d]
+		return names(d)
 	}
 	return "综合窗口"
 }
@@ -195,7 +193,7 @@ func (s *Service) materialViews(ctx context.Context, c *caseRow, it *catalog.Ite
 }
 
 // actionsFor lists what actor may do on the case now.
-func (s *Service) actionsFor(ctx context.Context, actor *identity.Principal, c *caseRow, tasks []taskRow) ([]ActionView, error) {
+func (s *Service) actionsFor(ctx context.Context, actor *identity.Principal, c *caseRow, tasks []taskRow, env *txEnv) ([]ActionView, error) {
 	out := []ActionView{}
 	if c.Status == StatusDraft {
 		if c.CreatedBy == actor.AccountID {
@@ -206,7 +204,7 @@ func (s *Service) actionsFor(ctx context.Context, actor *identity.Principal, c *
 	if !actor.IsStaff() {
 		return out, nil
 	}
-	wf, err := c.workflow()
+	wf, err := s.caseWorkflow(ctx, s.DB, c)
 	if err != nil {
 		return nil, err
 	}
@@ -215,11 +213,7 @@ func (s *Service) actionsFor(ctx context.Context, actor *identity.Principal, c *
 		if !ok {
 			continue
 		}
-		may, err := s.mayAct(ctx, actor, st, &tasks[i], c)
-		if err != nil {
-			return nil, err
-		}
-		if !may {
+		if !mayAct(actor, st, &tasks[i], c, env) {
 			continue
 		}
 		for _, a := range st.Actions {

@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -24,6 +25,7 @@ import (
 	"yiwang/internal/files"
 	"yiwang/internal/identity"
 	"yiwang/internal/secret"
+	"yiwang/internal/stdcode"
 )
 
 // Service is the casework use cases.
@@ -37,8 +39,9 @@ type Service struct {
 	Clock    clock.Clock
 	Log      *slog.Logger
 
-	numbers numberer
-	lookups *identity.LoginLimiter // progress lookups by case number and password
+	numbers   numberer
+	lookups   *identity.LoginLimiter // progress lookups by case number and password
+	revisions sync.Map               // wfKey → *Workflow
 }
 
 // NewService builds the service.
@@ -63,7 +66,11 @@ func itoa(n int) string { return strconv.Itoa(n) }
 type txEnv struct {
 	tab   *calendar.Table
 	depts map[string]identity.Department // by code
+	byID  map[string]identity.Department
 }
+
+// regionOf is the region of a department (by id).
+func (e *txEnv) regionOf(id string) string { return e.byID[id].RegionCode }
 
 func (s *Service) loadEnv(ctx context.Context) (*txEnv, error) {
 	tab, err := s.Calendar.Table(ctx)
@@ -74,9 +81,9 @@ func (s *Service) loadEnv(ctx context.Context) (*txEnv, error) {
 	if err != nil {
 		return nil, err
 	}
-	env := &txEnv{tab: tab, depts: make(map[string]identity.Department, len(deps))}
+	env := &txEnv{tab: tab, depts: make(map[string]identity.Department, len(deps)), byID: make(map[string]identity.Department, len(deps))}
 	for _, d := range deps {
-		env.depts[d.Code] = d
+		env.depts[d.Code], env.byID[d.ID] = d, d
 	}
 	return env, nil
 }
@@ -139,6 +146,8 @@ type applicant struct {
 	Name      string
 	AgentID   string
 	Channel   string
+	IDMasked  string // the person's ID number as screens show it
+	AgentName string
 	walkIn    *identity.NewPerson // registered once the application is known to be good
 	company   *identity.Company   // loaded before the transaction, for prefill
 }
@@ -155,7 +164,11 @@ func (s *Service) resolveApplicant(ctx context.Context, actor *identity.Principa
 		if in != nil {
 			return nil, &apperr.Error{Code: apperr.Forbidden, Message: "只有综合窗口人员可以代他人申请", Fields: map[string]string{"applicant": "个人只能为自己申请"}}
 		}
-		return &applicant{Kind: "person", PersonID: actor.PersonID, Name: actor.DisplayName, Channel: ChannelOnline}, nil
+		me, err := s.Identity.Person(ctx, actor.PersonID)
+		if err != nil {
+			return nil, err
+		}
+		return &applicant{Kind: "person", PersonID: actor.PersonID, Name: actor.DisplayName, IDMasked: me.IDNumberMasked, Channel: ChannelOnline}, nil
 	case identity.KindCompany:
 		if in != nil {
 			return nil, &apperr.Error{Code: apperr.Forbidden, Message: "只有综合窗口人员可以代他人申请", Fields: map[string]string{"applicant": "企业经办人只能为本企业申请"}}
@@ -164,7 +177,8 @@ func (s *Service) resolveApplicant(ctx context.Context, actor *identity.Principa
 		if err != nil {
 			return nil, err
 		}
-		return &applicant{Kind: "company", CompanyID: actor.CompanyID, Name: actor.CompanyName, AgentID: actor.PersonID, Channel: ChannelOnline, company: co}, nil
+		return &applicant{Kind: "company", CompanyID: actor.CompanyID, Name: actor.CompanyName, AgentID: actor.PersonID, AgentName: actor.DisplayName,
+			Channel: ChannelOnline, company: co}, nil
 	}
 	if !actor.HasRole(identity.RoleClerk) {
 		return nil, apperr.New(apperr.Forbidden, "只有综合窗口人员可以代办事人申请")
@@ -188,7 +202,7 @@ func (s *Service) resolveApplicant(ctx context.Context, actor *identity.Principa
 		if err != nil {
 			return nil, &apperr.Error{Code: apperr.Invalid, Message: "办事人不存在", Fields: map[string]string{"applicant.personId": "未找到该人员"}}
 		}
-		a.Kind, a.PersonID, a.Name = "person", p.ID, p.Name
+		a.Kind, a.PersonID, a.Name, a.IDMasked = "person", p.ID, p.Name, p.IDNumberMasked
 	default:
 		p, err := s.Identity.FindPersonByIDNumber(ctx, actor, in.IDNumber)
 		switch {
@@ -197,13 +211,14 @@ func (s *Service) resolveApplicant(ctx context.Context, actor *identity.Principa
 				return nil, &apperr.Error{Code: apperr.Invalid, Message: "姓名与公民身份号码登记的不一致，请核对身份证",
 					Fields: map[string]string{"applicant.name": "与登记的姓名不一致"}}
 			}
-			a.Kind, a.PersonID, a.Name = "person", p.ID, p.Name
+			a.Kind, a.PersonID, a.Name, a.IDMasked = "person", p.ID, p.Name, p.IDNumberMasked
 		case apperr.Is(err, apperr.NotFound):
 			if in.Name == "" || in.Phone == "" {
 				return nil, &apperr.Error{Code: apperr.Invalid, Message: "未找到持该身份证号的人员：请填写姓名和手机号码，登记为现场办事人",
 					Fields: map[string]string{"applicant.name": "请填写姓名", "applicant.phone": "请填写手机号码"}}
 			}
 			a.Kind, a.Name = "person", strings.TrimSpace(in.Name)
+			a.IDMasked = stdcode.MaskIDNumber(stdcode.NormalizeIDNumber(in.IDNumber))
 			a.walkIn = &identity.NewPerson{Name: in.Name, IDNumber: in.IDNumber, Phone: in.Phone}
 		default:
 			return nil, prefixFields(err, "applicant.")
@@ -506,18 +521,22 @@ func staleError(e *catalog.Entry, had int) error {
 		Fields:  map[string]string{"itemVersion": fmt.Sprintf("当前为第 %d 版", e.Item.Version)}}
 }
 
-// workflowFor is the workflow an item runs under.
-func (s *Service) workflowFor(ctx context.Context, q db.Querier, it *catalog.Item) (*Workflow, string, error) {
+// workflowFor is the workflow an item runs under: its current revision.
+func (s *Service) workflowFor(ctx context.Context, q db.Querier, it *catalog.Item) (*Workflow, int, error) {
 	id := it.Workflow
 	if id == "" {
 		id = DefaultWorkflow(it.HandlingType)
 	}
-	w, err := workflowByID(ctx, q, id)
-	if err != nil {
-		return nil, "", err
+	var rev int
+	err := q.QueryRowContext(ctx, `SELECT revision FROM workflows WHERE id = ?`, id).Scan(&rev)
+	if db.IsNoRows(err) {
+		return nil, 0, apperr.Newf(apperr.NotFound, "办理流程 %q 不存在", id)
 	}
-	data, err := json.Marshal(w.Workflow)
-	return &w.Workflow, string(data), err
+	if err != nil {
+		return nil, 0, err
+	}
+	w, err := s.workflowRev(ctx, q, id, rev)
+	return w, rev, err
 }
 
 // Create saves an application as a draft or submits it. A retried request
@@ -566,6 +585,7 @@ func (s *Service) Create(ctx context.Context, actor *identity.Principal, app App
 		DepartmentID: e.DeptID, RegionCode: e.Item.Region, Status: StatusDraft, Channel: a.Channel,
 		ApplicantKind: a.Kind, ApplicantName: a.Name, CreatedBy: actor.AccountID, ListedAt: now, CreatedAt: now, UpdatedAt: now}
 	c.ApplicantPersonID, c.ApplicantCompanyID, c.AgentPersonID = ptr(a.PersonID), ptr(a.CompanyID), ptr(a.AgentID)
+	c.ApplicantIDMasked, c.AgentName, c.ItemType = a.IDMasked, a.AgentName, e.Item.Type
 	var no string
 	if app.Submit {
 		if no, err = s.nextCaseNo(ctx, c.RegionCode, now); err != nil {
@@ -698,7 +718,7 @@ func (s *Service) submitTx(ctx context.Context, tx *db.Tx, env *txEnv, actor *id
 	if err := s.prefill(ctx, tx, a, e, ch, now); err != nil {
 		return err
 	}
-	wf, data, err := s.workflowFor(ctx, tx, &e.Item)
+	wf, rev, err := s.workflowFor(ctx, tx, &e.Item)
 	if err != nil {
 		return err
 	}
@@ -710,8 +730,8 @@ func (s *Service) submitTx(ctx context.Context, tx *db.Tx, env *txEnv, actor *id
 		return err
 	}
 	c.No = &no
-	c.WorkflowID, c.WorkflowData, c.wf = wf.ID, data, wf
-	c.ItemVersion, c.ItemName = e.Item.Version, e.Item.Name
+	c.WorkflowID, c.WorkflowRev, c.wf = wf.ID, rev, wf
+	c.ItemVersion, c.ItemName, c.ItemType = e.Item.Version, e.Item.Name, e.Item.Type
 	c.PromisedAmount, c.PromisedUnit = e.Item.PromisedLimit.Amount, e.Item.PromisedLimit.Unit
 	c.LegalAmount, c.LegalUnit = e.Item.LegalLimit.Amount, e.Item.LegalLimit.Unit
 	from := c.Status
@@ -774,7 +794,7 @@ func (s *Service) taskFor(c *caseRow, st *StepDef, fork string, now time.Time, e
 		Roles: "," + strings.Join(st.Actor.Roles, ",") + ",", ForkID: fork, Status: "open", CreatedAt: now}
 	switch {
 	case st.Limit > 0:
-		due, _, err := dueAt(tab, now, st.Limit, "1")
+		due, _, err := DueAt(tab, now, st.Limit, "1")
 		if err != nil {
 			return nil, err
 		}

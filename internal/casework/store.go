@@ -21,8 +21,9 @@ type caseRow struct {
 	ItemName           string
 	DepartmentID       string
 	RegionCode         string
+	ItemType           string
 	WorkflowID         string
-	WorkflowData       string
+	WorkflowRev        int
 	Status             Status
 	Result             string
 	ResultCode         string
@@ -31,7 +32,9 @@ type caseRow struct {
 	ApplicantPersonID  *string
 	ApplicantCompanyID *string
 	ApplicantName      string
+	ApplicantIDMasked  string
 	AgentPersonID      *string
+	AgentName          string
 	CreatedBy          string
 	Situation          string
 	FormEnc            string
@@ -52,30 +55,19 @@ type caseRow struct {
 	CreatedAt          time.Time
 	UpdatedAt          time.Time
 
-	wf *Workflow // parsed WorkflowData
+	wf *Workflow // the definition of WorkflowRev, once loaded
 }
 
-const caseCols = `id, case_no, item_id, item_code, item_version, item_name, department_id, region_code, workflow_id, workflow,
-	status, result, result_code, channel, applicant_kind, applicant_person_id, applicant_company_id, applicant_name, agent_person_id,
+const caseCols = `id, case_no, item_id, item_code, item_version, item_name, department_id, region_code, item_type, workflow_id, workflow_rev,
+	status, result, result_code, channel, applicant_kind, applicant_person_id, applicant_company_id, applicant_name, applicant_id_masked, agent_person_id, agent_name,
 	created_by, situation, form_enc, query_password_enc, promised_amount, promised_unit, legal_amount, legal_unit,
 	submitted_at, accepted_at, decided_at, finished_at, promised_due_at, legal_due_at, due_provisional, revision, listed_at, created_at, updated_at`
 
 func scanCase(row interface{ Scan(...any) error }, c *caseRow) error {
-	return row.Scan(&c.ID, &c.No, &c.ItemID, &c.ItemCode, &c.ItemVersion, &c.ItemName, &c.DepartmentID, &c.RegionCode, &c.WorkflowID, &c.WorkflowData,
-		&c.Status, &c.Result, &c.ResultCode, &c.Channel, &c.ApplicantKind, &c.ApplicantPersonID, &c.ApplicantCompanyID, &c.ApplicantName, &c.AgentPersonID,
+	return row.Scan(&c.ID, &c.No, &c.ItemID, &c.ItemCode, &c.ItemVersion, &c.ItemName, &c.DepartmentID, &c.RegionCode, &c.ItemType, &c.WorkflowID, &c.WorkflowRev,
+		&c.Status, &c.Result, &c.ResultCode, &c.Channel, &c.ApplicantKind, &c.ApplicantPersonID, &c.ApplicantCompanyID, &c.ApplicantName, &c.ApplicantIDMasked, &c.AgentPersonID, &c.AgentName,
 		&c.CreatedBy, &c.Situation, &c.FormEnc, &c.QueryPasswordEnc, &c.PromisedAmount, &c.PromisedUnit, &c.LegalAmount, &c.LegalUnit,
 		&c.SubmittedAt, &c.AcceptedAt, &c.DecidedAt, &c.FinishedAt, &c.PromisedDueAt, &c.LegalDueAt, &c.DueProvisional, &c.Revision, &c.ListedAt, &c.CreatedAt, &c.UpdatedAt)
-}
-
-func (c *caseRow) workflow() (*Workflow, error) {
-	if c.wf == nil {
-		w := &Workflow{}
-		if err := json.Unmarshal([]byte(c.WorkflowData), w); err != nil {
-			return nil, err
-		}
-		c.wf = w
-	}
-	return c.wf, nil
 }
 
 func (c *caseRow) no() string {
@@ -124,9 +116,9 @@ func caseByRef(ctx context.Context, q db.Querier, ref string, lock bool) (*caseR
 }
 
 func insertCase(ctx context.Context, q db.Querier, c *caseRow) error {
-	_, err := q.ExecContext(ctx, `INSERT INTO cases (`+caseCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		c.ID, c.No, c.ItemID, c.ItemCode, c.ItemVersion, c.ItemName, c.DepartmentID, c.RegionCode, c.WorkflowID, c.WorkflowData,
-		c.Status, c.Result, c.ResultCode, c.Channel, c.ApplicantKind, c.ApplicantPersonID, c.ApplicantCompanyID, c.ApplicantName, c.AgentPersonID,
+	_, err := q.ExecContext(ctx, `INSERT INTO cases (`+caseCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		c.ID, c.No, c.ItemID, c.ItemCode, c.ItemVersion, c.ItemName, c.DepartmentID, c.RegionCode, c.ItemType, c.WorkflowID, c.WorkflowRev,
+		c.Status, c.Result, c.ResultCode, c.Channel, c.ApplicantKind, c.ApplicantPersonID, c.ApplicantCompanyID, c.ApplicantName, c.ApplicantIDMasked, c.AgentPersonID, c.AgentName,
 		c.CreatedBy, c.Situation, c.FormEnc, c.QueryPasswordEnc, c.PromisedAmount, c.PromisedUnit, c.LegalAmount, c.LegalUnit,
 		c.SubmittedAt, c.AcceptedAt, c.DecidedAt, c.FinishedAt, c.PromisedDueAt, c.LegalDueAt, c.DueProvisional, c.Revision, c.ListedAt, c.CreatedAt, c.UpdatedAt)
 	return err
@@ -135,11 +127,11 @@ func insertCase(ctx context.Context, q db.Querier, c *caseRow) error {
 // updateCase writes every mutable column, guarded by the revision read:
 // a concurrent change makes it fail with a Conflict instead of being lost.
 func updateCase(ctx context.Context, q db.Querier, c *caseRow, readRevision int) error {
-	res, err := q.ExecContext(ctx, `UPDATE cases SET case_no = ?, item_version = ?, item_name = ?, workflow_id = ?, workflow = ?, status = ?, result = ?, result_code = ?,
+	res, err := q.ExecContext(ctx, `UPDATE cases SET case_no = ?, item_version = ?, item_name = ?, item_type = ?, workflow_id = ?, workflow_rev = ?, status = ?, result = ?, result_code = ?,
 		situation = ?, form_enc = ?, query_password_enc = ?, promised_amount = ?, promised_unit = ?, legal_amount = ?, legal_unit = ?,
 		submitted_at = ?, accepted_at = ?, decided_at = ?, finished_at = ?, promised_due_at = ?, legal_due_at = ?, due_provisional = ?,
 		revision = ?, listed_at = ?, updated_at = ? WHERE id = ? AND revision = ?`,
-		c.No, c.ItemVersion, c.ItemName, c.WorkflowID, c.WorkflowData, c.Status, c.Result, c.ResultCode,
+		c.No, c.ItemVersion, c.ItemName, c.ItemType, c.WorkflowID, c.WorkflowRev, c.Status, c.Result, c.ResultCode,
 		c.Situation, c.FormEnc, c.QueryPasswordEnc, c.PromisedAmount, c.PromisedUnit, c.LegalAmount, c.LegalUnit,
 		c.SubmittedAt, c.AcceptedAt, c.DecidedAt, c.FinishedAt, c.PromisedDueAt, c.LegalDueAt, c.DueProvisional,
 		c.Revision, c.ListedAt, c.UpdatedAt, c.ID, readRevision)

@@ -3,6 +3,7 @@ package casework
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"time"
 
 	"yiwang/internal/apperr"
@@ -49,6 +50,10 @@ func (s *Service) LoadShipped(ctx context.Context) ([]string, error) {
 				return err
 			}
 			if n, _ := res.RowsAffected(); n == 1 {
+				if _, err := tx.ExecContext(ctx, `INSERT INTO workflow_revisions (workflow_id, revision, data, created_at, created_by) VALUES (?, 1, ?, ?, 'yiwang')`,
+					w.ID, string(data), now); err != nil {
+					return err
+				}
 				loaded = append(loaded, w.ID)
 				if err := audit.Append(ctx, tx, now, audit.Entry{Action: "workflow.load", ObjectType: "workflow", ObjectID: w.ID, AfterRef: "r1"}); err != nil {
 					return err
@@ -156,6 +161,10 @@ func (s *Service) SaveWorkflow(ctx context.Context, actor *identity.Principal, w
 		if err != nil {
 			return err
 		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO workflow_revisions (workflow_id, revision, data, created_at, created_by) VALUES (?, ?, ?, ?, ?)`,
+			w.ID, rev+1, string(data), now, actor.AccountID); err != nil {
+			return err
+		}
 		return audit.Append(ctx, tx, now, audit.Entry{Action: "workflow.save", ObjectType: "workflow", ObjectID: w.ID,
 			BeforeRef: revRef(rev), AfterRef: revRef(rev + 1), Detail: map[string]any{"steps": len(w.Steps)}})
 	})
@@ -170,4 +179,44 @@ func revRef(r int) string {
 		return ""
 	}
 	return "r" + itoa(r)
+}
+
+type wfKey struct {
+	id  string
+	rev int
+}
+
+// workflowRev is revision rev of workflow id. Revisions never change once
+// written, so each is parsed once and kept.
+func (s *Service) workflowRev(ctx context.Context, q db.Querier, id string, rev int) (*Workflow, error) {
+	k := wfKey{id, rev}
+	if w, ok := s.revisions.Load(k); ok {
+		return w.(*Workflow), nil
+	}
+	var data string
+	err := q.QueryRowContext(ctx, `SELECT data FROM workflow_revisions WHERE workflow_id = ? AND revision = ?`, id, rev).Scan(&data)
+	if db.IsNoRows(err) {
+		return nil, fmt.Errorf("workflow %s revision %d is missing", id, rev)
+	}
+	if err != nil {
+		return nil, err
+	}
+	w := &Workflow{}
+	if err := json.Unmarshal([]byte(data), w); err != nil {
+		return nil, err
+	}
+	s.revisions.Store(k, w)
+	return w, nil
+}
+
+// caseWorkflow is the definition case c runs under.
+func (s *Service) caseWorkflow(ctx context.Context, q db.Querier, c *caseRow) (*Workflow, error) {
+	if c.wf == nil {
+		w, err := s.workflowRev(ctx, q, c.WorkflowID, c.WorkflowRev)
+		if err != nil {
+			return nil, err
+		}
+		c.wf = w
+	}
+	return c.wf, nil
 }

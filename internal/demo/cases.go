@@ -983,8 +983,9 @@ func scanFor(m catalog.Material) string {
 	return scans[len(scans)-1].name
 }
 
-// scanPDF is a small valid one-page A4 PDF; title makes each one differ.
-func scanPDF(title string) string {
+// ScanPDF is a small valid one-page A4 PDF standing in for a scanned
+// material (the demo's uploads, the benchmarks'); title makes each differ.
+func ScanPDF(title string) string {
 	var b strings.Builder
 	b.WriteString("%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
 	objs := []string{
@@ -1035,7 +1036,7 @@ func (run *runner) upload(ctx context.Context, account string) error {
 		if s.company && p.Kind == identity.KindPerson {
 			continue
 		}
-		f, err := run.s.Files.Upload(as(ctx, p), p, s.name, strings.NewReader(scanPDF(fmt.Sprintf("%s scan %d", account, i+1))))
+		f, err := run.s.Files.Upload(as(ctx, p), p, s.name, strings.NewReader(ScanPDF(fmt.Sprintf("%s scan %d", account, i+1))))
 		if err != nil {
 			return fmt.Errorf("demo cases: upload %s for %s: %w", s.name, account, err)
 		}

@@ -1,6 +1,7 @@
 -- +goose Up
--- Workflows (办理流程) as data. data is the whole definition (JSON); a case
--- copies the definition it was submitted under.
+-- Workflows (办理流程) as data. data is the whole definition (JSON) of the
+-- current revision; every revision ever saved stays in workflow_revisions,
+-- and a case names the revision it was submitted under.
 CREATE TABLE workflows (
     id         TEXT PRIMARY KEY,
     name       TEXT NOT NULL,
@@ -8,6 +9,15 @@ CREATE TABLE workflows (
     revision   INTEGER NOT NULL,
     updated_at TIMESTAMPTZ NOT NULL,
     updated_by TEXT NOT NULL DEFAULT ''
+);
+
+CREATE TABLE workflow_revisions (
+    workflow_id TEXT NOT NULL REFERENCES workflows(id),
+    revision    INTEGER NOT NULL,
+    data        TEXT NOT NULL,
+    created_at  TIMESTAMPTZ NOT NULL,
+    created_by  TEXT NOT NULL DEFAULT '',
+    PRIMARY KEY (workflow_id, revision)
 );
 
 -- Cases (办件). case_no is given at submission (drafts have none). form_enc
@@ -24,8 +34,9 @@ CREATE TABLE cases (
     item_name            TEXT NOT NULL,
     department_id        TEXT NOT NULL REFERENCES departments(id),
     region_code          TEXT NOT NULL,
+    item_type            TEXT NOT NULL DEFAULT '',
     workflow_id          TEXT NOT NULL,
-    workflow             TEXT NOT NULL,
+    workflow_rev         INTEGER NOT NULL DEFAULT 0,
     status               TEXT NOT NULL,
     result               TEXT NOT NULL DEFAULT '',
     result_code          TEXT NOT NULL DEFAULT '',
@@ -34,7 +45,9 @@ CREATE TABLE cases (
     applicant_person_id  TEXT REFERENCES people(id),
     applicant_company_id TEXT REFERENCES companies(id),
     applicant_name       TEXT NOT NULL,
+    applicant_id_masked  TEXT NOT NULL DEFAULT '',
     agent_person_id      TEXT REFERENCES people(id),
+    agent_name           TEXT NOT NULL DEFAULT '',
     created_by           TEXT NOT NULL REFERENCES accounts(id),
     situation            TEXT NOT NULL DEFAULT '{}',
     form_enc             TEXT NOT NULL DEFAULT '',
@@ -100,7 +113,9 @@ CREATE TABLE case_tasks (
     action     TEXT NOT NULL DEFAULT ''
 );
 CREATE INDEX case_tasks_case ON case_tasks(case_id, created_at);
-CREATE INDEX case_tasks_open ON case_tasks(queue, due_at) WHERE status = 'open';
+-- An inbox is answered from this index alone: the open tasks of a queue
+-- by due date, with what the page shows and filters on.
+CREATE INDEX case_tasks_open ON case_tasks(queue, due_at, created_at, roles, step_id, step_name, case_id, id) WHERE status = 'open';
 
 -- The timeline of a case: every step it took, shown to the applicant.
 CREATE TABLE case_events (
@@ -158,4 +173,5 @@ DROP TABLE case_events;
 DROP TABLE case_tasks;
 DROP TABLE case_materials;
 DROP TABLE cases;
+DROP TABLE workflow_revisions;
 DROP TABLE workflows;

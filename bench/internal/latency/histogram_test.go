@@ -1,4 +1,4 @@
-package main
+package latency
 
 import (
 	"math"
@@ -9,7 +9,7 @@ import (
 )
 
 // nearestRankUS is the textbook percentile on sorted samples, the reference
-// the histogram must match.
+// the Histogram must match.
 func nearestRankUS(sorted []uint64, p float64) uint64 {
 	if len(sorted) == 0 {
 		return 0
@@ -19,10 +19,10 @@ func nearestRankUS(sorted []uint64, p float64) uint64 {
 	return sorted[rank-1]
 }
 
-func histOf(us ...uint64) *histogram {
-	h := newHistogram()
+func histOf(us ...uint64) *Histogram {
+	h := New()
 	for _, v := range us {
-		h.record(time.Duration(v) * time.Microsecond)
+		h.Record(time.Duration(v) * time.Microsecond)
 	}
 	return h
 }
@@ -61,8 +61,8 @@ func TestPercentileExactRange(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			h := histOf(tt.samples...)
-			if got := h.percentileUS(tt.p); got != tt.want {
-				t.Errorf("percentileUS(%v) = %d, want %d", tt.p, got, tt.want)
+			if got := h.PercentileUS(tt.p); got != tt.want {
+				t.Errorf("PercentileUS(%v) = %d, want %d", tt.p, got, tt.want)
 			}
 		})
 	}
@@ -89,14 +89,14 @@ func TestPercentileMatchesNearestRankWithinResolution(t *testing.T) {
 			slices.Sort(samples)
 			for _, p := range []float64{1, 50, 90, 95, 99, 99.9, 100} {
 				want := nearestRankUS(samples, p)
-				got := h.percentileUS(p)
+				got := h.PercentileUS(p)
 				// Never below the truth, at most one bucket (1/1024) above it.
 				if got < want || float64(got-want) > float64(want)/1024+1 {
 					t.Errorf("p%v = %d µs, nearest rank %d µs", p, got, want)
 				}
 			}
-			if h.count != uint64(len(samples)) || h.maxUS != samples[len(samples)-1] || h.minUS != samples[0] {
-				t.Errorf("count/min/max = %d/%d/%d", h.count, h.minUS, h.maxUS)
+			if h.Count != uint64(len(samples)) || h.MaxUS != samples[len(samples)-1] || h.MinUS != samples[0] {
+				t.Errorf("count/min/max = %d/%d/%d", h.Count, h.MinUS, h.MaxUS)
 			}
 		})
 	}
@@ -131,23 +131,23 @@ func TestBucketBoundaries(t *testing.T) {
 func TestHistogramMergeAndClamp(t *testing.T) {
 	a := histOf(1, 2, 3)
 	b := histOf(5000, 6000)
-	empty := newHistogram()
-	a.merge(empty)
-	empty.merge(b)
-	a.merge(b)
-	if a.count != 5 || a.minUS != 1 || a.maxUS != 6000 || a.sumUS != 11006 {
-		t.Fatalf("merged: count %d min %d max %d sum %d", a.count, a.minUS, a.maxUS, a.sumUS)
+	empty := New()
+	a.Merge(empty)
+	empty.Merge(b)
+	a.Merge(b)
+	if a.Count != 5 || a.MinUS != 1 || a.MaxUS != 6000 || a.SumUS != 11006 {
+		t.Fatalf("merged: count %d min %d max %d sum %d", a.Count, a.MinUS, a.MaxUS, a.SumUS)
 	}
-	if empty.count != 2 || empty.minUS != 5000 {
-		t.Fatalf("merge into empty: count %d min %d", empty.count, empty.minUS)
+	if empty.Count != 2 || empty.MinUS != 5000 {
+		t.Fatalf("merge into empty: count %d min %d", empty.Count, empty.MinUS)
 	}
-	h := newHistogram()
-	h.record(-time.Second)
-	h.record(100 * 24 * time.Hour)
-	if h.minUS != 0 || h.maxUS != histMaxUS-1 || h.percentileUS(100) != histMaxUS-1 {
-		t.Fatalf("clamp: min %d max %d", h.minUS, h.maxUS)
+	h := New()
+	h.Record(-time.Second)
+	h.Record(100 * 24 * time.Hour)
+	if h.MinUS != 0 || h.MaxUS != histMaxUS-1 || h.PercentileUS(100) != histMaxUS-1 {
+		t.Fatalf("clamp: min %d max %d", h.MinUS, h.MaxUS)
 	}
-	if got := histOf(1000, 3000).meanUS(); got != 2000 {
+	if got := histOf(1000, 3000).MeanUS(); got != 2000 {
 		t.Fatalf("mean = %v", got)
 	}
 }
