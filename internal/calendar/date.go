@@ -159,3 +159,4 @@ var weekdayNames = [...]string{"星期日", "星期一", "星期二", "星期三
 func (d Date) WeekdayName() string { return weekdayNames[d.Weekday()] }
 
 func inRange(d Date) bool { y := d.Year(); return y >= MinYear && y <= MaxYear }
+func (d Date) Equal(e Date) bool { return d.n == e.n }

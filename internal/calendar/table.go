@@ -67,6 +67,16 @@ func (y Year) Workdays() int { return count(y.Days, true) }
 type Table struct {
 	years map[int]*Year
 	days  map[Date]Day
+	// adj lists, in date order, the exceptions that change a date's
+	// Monday–Friday answer (a holiday on a weekday: -1; a weekend worked:
+	// +1), with running sums, so counting working days over any span is a
+	// formula plus two binary searches instead of a walk through every day.
+	adj []adjustment
+}
+
+type adjustment struct {
+	n   int32 // the date's day number
+	cum int   // sum of the deltas up to and including this one
 }
 
 // NewTable builds a table from official years (their Official flag is
@@ -88,7 +98,45 @@ func NewTable(years []Year) *Table {
 		y.Days = kept
 		t.years[y.Year] = &y
 	}
+	for d, day := range t.days {
+		switch {
+		case !day.Workday && !d.IsWeekend():
+			t.adj = append(t.adj, adjustment{n: d.n, cum: -1})
+		case day.Workday && d.IsWeekend():
+			t.adj = append(t.adj, adjustment{n: d.n, cum: +1})
+		}
+	}
+	slices.SortFunc(t.adj, func(a, b adjustment) int { return int(a.n - b.n) })
+	sum := 0
+	for i := range t.adj {
+		sum += t.adj[i].cum
+		t.adj[i].cum = sum
+	}
 	return t
+}
+
+// weekdaysBefore counts the Mondays to Fridays among day numbers below n
+// (from a fixed origin far in the past; only differences matter).
+func weekdaysBefore(n int32) int {
+	// Day 0 (1970-01-01) is a Thursday; shift so that 0 is a Monday and
+	// every day number of the calendar's range is positive.
+	k := int(n) + 3 + 7*40000
+	return 5*(k/7) + min(k%7, 5)
+}
+
+// adjustedBefore is the sum of the adjustments of dates below n.
+func (t *Table) adjustedBefore(n int32) int {
+	i, _ := slices.BinarySearchFunc(t.adj, n, func(a adjustment, n int32) int { return int(a.n - n) })
+	if i == 0 {
+		return 0
+	}
+	return t.adj[i-1].cum
+}
+
+// workingDaysIn counts the working days from day number lo up to but not
+// including hi (lo ≤ hi).
+func (t *Table) workingDaysIn(lo, hi int32) int {
+	return weekdaysBefore(hi) - weekdaysBefore(lo) + t.adjustedBefore(hi) - t.adjustedBefore(lo)
 }
 
 // Official reports whether year y has an official arrangement.
@@ -191,19 +239,14 @@ func (t *Table) WorkingDaysBetween(a, b time.Time) (int, bool, error) {
 	if db.Before(da) {
 		da, db, sign = db, da, -1
 	}
-	count, provisional, seen := 0, false, 0
-	for d := da.AddDays(1); !d.After(db); d = d.AddDays(1) {
-		if y := d.Year(); y != seen {
-			seen = y
-			if !t.Official(y) {
-				provisional = true
-			}
-		}
-		if t.IsWorkday(d) {
-			count++
+	provisional := false
+	for y := da.AddDays(1).Year(); y <= db.Year() && !da.Equal(db); y++ {
+		if !t.Official(y) {
+			provisional = true
+			break
 		}
 	}
-	return sign * count, provisional, nil
+	return sign * t.workingDaysIn(da.n+1, db.n+1), provisional, nil
 }
 
 func checkDate(field string, d Date) error {

@@ -1,6 +1,7 @@
 package calendar_test
 
 import (
+	"math/rand/v2"
 	"strings"
 	"testing"
 	"time"
@@ -231,5 +232,41 @@ func TestParseLines(t *testing.T) {
 	}
 	if !strings.Contains(bad[5], "格式应为") || !strings.Contains(bad[6], "“放”应为“休”或“班”") || len(bad) != 2 {
 		t.Fatalf("bad: %v", bad)
+	}
+}
+
+// The counting formula agrees with walking the days one by one, for spans
+// within, across and outside the official years and in both directions.
+func TestWorkingDaysBetweenMatchesADayByDayCount(t *testing.T) {
+	years, err := calendar.ShippedYears()
+	if err != nil {
+		t.Fatal(err)
+	}
+	tab := calendar.NewTable(years)
+	walk := func(a, b calendar.Date) int {
+		sign := 1
+		if b.Before(a) {
+			a, b, sign = b, a, -1
+		}
+		n := 0
+		for d := a.AddDays(1); !d.After(b); d = d.AddDays(1) {
+			if tab.IsWorkday(d) {
+				n++
+			}
+		}
+		return sign * n
+	}
+	r := rand.New(rand.NewPCG(1, 2))
+	base := calendar.MustDate(2024, 6, 1)
+	for i := 0; i < 3000; i++ {
+		a := base.AddDays(r.IntN(1500))
+		b := a.AddDays(r.IntN(800) - 400)
+		got, _, err := tab.WorkingDaysBetween(a.Time(), b.Time())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := walk(a, b); got != want {
+			t.Fatalf("%s → %s: %d working days, walking says %d", a, b, got, want)
+		}
 	}
 }
