@@ -158,5 +158,5 @@ var weekdayNames = [...]string{"星期日", "星期一", "星期二", "星期三
 // WeekdayName is the Chinese name of the date's weekday (星期六).
 func (d Date) WeekdayName() string { return weekdayNames[d.Weekday()] }
 
-func inRange(d Date) bool { y := d.Year(); return y >= MinYear && y <= MaxYear }
+func inRange(d Date) bool        { y := d.Year(); return y >= MinYear && y <= MaxYear }
 func (d Date) Equal(e Date) bool { return d.n == e.n }

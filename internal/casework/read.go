@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -519,9 +520,13 @@ func (s *Service) Inbox(ctx context.Context, actor *identity.Principal, f InboxF
 		f.Limit = 100
 	}
 	exact, ranges := queues(actor)
+	out := &Inbox{Tasks: []InboxRow{}, Steps: []StepCount{}}
+	tab, err := s.Calendar.Table(ctx) // before any rows are open
+	if err != nil {
+		return nil, err
+	}
 	// Every task of a window queue is a clerk's (workflow validation
-	// insists), so only department queues need the role test, which is
-	// most of the cost of a large window queue.
+	// insists), so only department queues need the role test.
 	var roleTests []string
 	var roleArgs []any
 	for _, r := range actor.Roles {
@@ -530,83 +535,233 @@ func (s *Service) Inbox(ctx context.Context, actor *identity.Principal, f InboxF
 			roleArgs = append(roleArgs, "%,"+string(r)+",%")
 		}
 	}
-	var qs []string
-	var args []any
-	for _, q := range exact {
-		if len(roleTests) == 0 {
-			continue
+	var specs []queueSpec
+	if len(roleTests) > 0 {
+		for _, q := range exact {
+			specs = append(specs, queueSpec{queue: q, roles: "(" + strings.Join(roleTests, " OR ") + ")", args: roleArgs})
 		}
-		qs = append(qs, "(t.queue = ? AND ("+strings.Join(roleTests, " OR ")+"))")
-		args = append(append(args, q), roleArgs...)
 	}
 	for _, r := range ranges {
-		qs = append(qs, "(t.queue >= ? AND t.queue < ?)")
-		args = append(args, r[0], r[1])
-	}
-	out := &Inbox{Tasks: []InboxRow{}, Steps: []StepCount{}}
-	tab, err := s.Calendar.Table(ctx) // before any rows are open
-	if err != nil {
-		return nil, err
-	}
-	if len(qs) == 0 {
-		return out, nil
-	}
-	where := "t.status = 'open' AND (" + strings.Join(qs, " OR ") + ")"
-	counts, err := s.DB.QueryContext(ctx, `SELECT t.step_id, min(t.step_name), count(*) FROM case_tasks t WHERE `+where+` GROUP BY t.step_id`, args...)
-	if err != nil {
-		return nil, err
-	}
-	for counts.Next() {
-		var sc StepCount
-		if err := counts.Scan(&sc.Step, &sc.Name, &sc.Count); err != nil {
-			counts.Close()
+		qs, err := s.windowQueues(ctx, r)
+		if err != nil {
 			return nil, err
 		}
-		out.Steps = append(out.Steps, sc)
+		for _, q := range qs {
+			specs = append(specs, queueSpec{queue: q})
+		}
 	}
-	counts.Close()
-	if err := counts.Err(); err != nil {
+	if len(specs) == 0 {
+		return out, nil
+	}
+	if out.Steps, err = s.stepCounts(ctx, specs); err != nil {
 		return nil, err
 	}
-	sort.Slice(out.Steps, func(i, j int) bool { return out.Steps[i].Count > out.Steps[j].Count })
-	if f.Step != "" {
-		where += " AND t.step_id = ?"
-		args = append(args, f.Step)
+	// The most urgent tasks of each queue straight from the open-task index
+	// in its order (no sort of the whole queue), merged here: first those
+	// with a due date, then, if the page is not full, those without.
+	var page []inboxTask
+	for _, withDue := range []bool{true, false} {
+		if len(page) >= f.Limit {
+			break
+		}
+		for _, sp := range specs {
+			ts, err := s.queueTasks(ctx, sp, f.Step, withDue, f.Limit)
+			if err != nil {
+				return nil, err
+			}
+			page = append(page, ts...)
+		}
 	}
-	// The page of tasks is chosen from the task index alone, and only its
-	// rows are joined with their cases.
-	order := "CASE WHEN t.due_at IS NULL THEN 1 ELSE 0 END, t.due_at, t.created_at"
-	rows, err := s.DB.QueryContext(ctx, `SELECT t.id, t.step_id, t.step_name, t.created_at, t.due_at, c.case_no, c.item_name, c.applicant_name,
-		c.status, c.channel, c.promised_due_at, c.promised_unit
-		FROM (SELECT t.id, t.case_id, t.step_id, t.step_name, t.created_at, t.due_at FROM case_tasks t WHERE `+where+`
-			ORDER BY `+order+` LIMIT `+itoa(f.Limit)+`) t
-		JOIN cases c ON c.id = t.case_id ORDER BY `+order, args...)
+	sort.SliceStable(page, func(i, j int) bool {
+		a, b := page[i], page[j]
+		switch {
+		case (a.due == nil) != (b.due == nil):
+			return a.due != nil
+		case a.due != nil && !a.due.Equal(*b.due):
+			return a.due.Before(*b.due)
+		}
+		return a.created.Before(b.created)
+	})
+	if len(page) > f.Limit {
+		page = page[:f.Limit]
+	}
+	if len(page) == 0 {
+		return out, nil
+	}
+	ids := make([]any, len(page))
+	for i, t := range page {
+		ids[i] = t.caseID
+	}
+	type caseInfo struct {
+		no                       *string
+		item, applicant, channel string
+		status                   Status
+		due                      *time.Time
+		unit                     string
+	}
+	info := make(map[string]caseInfo, len(page))
+	rows, err := s.DB.QueryContext(ctx, `SELECT id, case_no, item_name, applicant_name, status, channel, promised_due_at, promised_unit
+		FROM cases WHERE id IN (`+strings.TrimSuffix(strings.Repeat("?, ", len(ids)), ", ")+`)`, ids...)
+	if err != nil {
+		return nil, err
+	}
+	for rows.Next() {
+		var id string
+		var ci caseInfo
+		if err := rows.Scan(&id, &ci.no, &ci.item, &ci.applicant, &ci.status, &ci.channel, &ci.due, &ci.unit); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		info[id] = ci
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	now := s.Clock.Now()
+	for _, t := range page {
+		ci := info[t.caseID]
+		r := InboxRow{Task: t.id, Step: t.step, StepName: t.stepName, Since: t.created, DueAt: t.due, CaseNo: deref(ci.no), Item: ci.item,
+			Applicant: ci.applicant, Status: ci.status, StatusName: StatusNames[ci.status], Channel: ci.channel}
+		if t.due != nil {
+			r.Due = dueText(*t.due, "1")
+			r.Overdue = !now.Before(*t.due)
+			if n, _, err := tab.WorkingDaysBetween(now, t.due.Add(-time.Nanosecond)); err == nil {
+				r.Remaining = &n
+			}
+		}
+		if ci.due != nil {
+			r.CaseDue = dueText(*ci.due, ci.unit)
+		}
+		out.Tasks = append(out.Tasks, r)
+	}
+	return out, nil
+}
+
+// queueSpec is one task queue an inbox reads, with the role test its
+// tasks need.
+type queueSpec struct {
+	queue string
+	roles string // SQL condition on t.roles, "" for none
+	args  []any
+}
+
+type inboxTask struct {
+	id, caseID, step, stepName string
+	created                    time.Time
+	due                        *time.Time
+}
+
+// queueTasks is the most urgent tasks of one queue, in the open-task
+// index's order: by due date (withDue) or, for tasks without one, by age.
+func (s *Service) queueTasks(ctx context.Context, sp queueSpec, step string, withDue bool, limit int) ([]inboxTask, error) {
+	where := "t.status = 'open' AND t.queue = ?"
+	args := []any{sp.queue}
+	if sp.roles != "" {
+		where += " AND " + sp.roles
+		args = append(args, sp.args...)
+	}
+	if step != "" {
+		where += " AND t.step_id = ?"
+		args = append(args, step)
+	}
+	order := "t.created_at"
+	if withDue {
+		where += " AND t.due_at IS NOT NULL"
+		order = "t.due_at, t.created_at"
+	} else {
+		where += " AND t.due_at IS NULL"
+	}
+	rows, err := s.DB.QueryContext(ctx, `SELECT t.id, t.case_id, t.step_id, t.step_name, t.created_at, t.due_at FROM case_tasks t
+		WHERE `+where+` ORDER BY `+order+` LIMIT `+itoa(limit), args...)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	now := s.Clock.Now()
+	var out []inboxTask
 	for rows.Next() {
-		var r InboxRow
-		var no *string
-		var caseDue *time.Time
-		var unit string
-		if err := rows.Scan(&r.Task, &r.Step, &r.StepName, &r.Since, &r.DueAt, &no, &r.Item, &r.Applicant, &r.Status, &r.Channel, &caseDue, &unit); err != nil {
+		var t inboxTask
+		if err := rows.Scan(&t.id, &t.caseID, &t.step, &t.stepName, &t.created, &t.due); err != nil {
 			return nil, err
 		}
-		r.CaseNo = deref(no)
-		r.StatusName = StatusNames[r.Status]
-		if r.DueAt != nil {
-			r.Due = dueText(*r.DueAt, "1")
-			r.Overdue = !now.Before(*r.DueAt)
-			if n, _, err := tab.WorkingDaysBetween(now, r.DueAt.Add(-time.Nanosecond)); err == nil {
-				r.Remaining = &n
-			}
+		out = append(out, t)
+	}
+	return out, rows.Err()
+}
+
+// Inbox counts change slowly compared with how often inboxes are opened:
+// they are kept a few seconds (the tasks themselves are always read).
+const countsFresh = 5 * time.Second
+
+type cached[T any] struct {
+	at  time.Time
+	val T
+}
+
+// stepCounts counts the open tasks of the queues by step.
+func (s *Service) stepCounts(ctx context.Context, specs []queueSpec) ([]StepCount, error) {
+	var conds []string
+	var args []any
+	for _, sp := range specs {
+		c := "t.queue = ?"
+		args = append(args, sp.queue)
+		if sp.roles != "" {
+			c += " AND " + sp.roles
+			args = append(args, sp.args...)
 		}
-		if caseDue != nil {
-			r.CaseDue = dueText(*caseDue, unit)
+		conds = append(conds, "("+c+")")
+	}
+	key := "counts" + fmt.Sprint(args...)
+	if v, ok := s.inboxCache.Load(key); ok && time.Since(v.(cached[[]StepCount]).at) < countsFresh {
+		return slices.Clone(v.(cached[[]StepCount]).val), nil
+	}
+	rows, err := s.DB.QueryContext(ctx, `SELECT t.step_id, min(t.step_name), count(*) FROM case_tasks t
+		WHERE t.status = 'open' AND (`+strings.Join(conds, " OR ")+`) GROUP BY t.step_id`, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []StepCount{}
+	for rows.Next() {
+		var sc StepCount
+		if err := rows.Scan(&sc.Step, &sc.Name, &sc.Count); err != nil {
+			return nil, err
 		}
-		out.Tasks = append(out.Tasks, r)
+		out = append(out, sc)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Count != out[j].Count {
+			return out[i].Count > out[j].Count
+		}
+		return out[i].Step < out[j].Step
+	})
+	s.inboxCache.Store(key, cached[[]StepCount]{time.Now(), out})
+	return slices.Clone(out), nil
+}
+
+// windowQueues lists the window queues with open tasks in a range.
+func (s *Service) windowQueues(ctx context.Context, r [2]string) ([]string, error) {
+	// A loose index scan: one seek per distinct queue, however many tasks
+	// each holds.
+	rows, err := s.DB.QueryContext(ctx, `WITH RECURSIVE q(v) AS (
+			SELECT min(queue) FROM case_tasks WHERE status = 'open' AND queue >= ? AND queue < ?
+			UNION ALL
+			SELECT (SELECT min(queue) FROM case_tasks WHERE status = 'open' AND queue > q.v AND queue < ?) FROM q WHERE q.v IS NOT NULL
+		) SELECT v FROM q WHERE v IS NOT NULL`, r[0], r[1], r[1])
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var q string
+		if err := rows.Scan(&q); err != nil {
+			return nil, err
+		}
+		out = append(out, q)
 	}
 	return out, rows.Err()
 }

@@ -39,9 +39,10 @@ type Service struct {
 	Clock    clock.Clock
 	Log      *slog.Logger
 
-	numbers   numberer
-	lookups   *identity.LoginLimiter // progress lookups by case number and password
-	revisions sync.Map               // wfKey → *Workflow
+	numbers    numberer
+	lookups    *identity.LoginLimiter // progress lookups by case number and password
+	revisions  sync.Map               // wfKey → *Workflow
+	inboxCache sync.Map               // step counts and window queues, kept a few seconds
 }
 
 // NewService builds the service.
