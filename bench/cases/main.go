@@ -394,7 +394,7 @@ func (g *generator) combos(p *itemPlan) []combo {
 		seen[string(sit)] = true
 		c := combo{answers: ans, situation: string(sit), prefill: map[string]string{}}
 		for _, m := range p.e.Item.MaterialsFor(ans) {
-			if m.Necessity == "必要" && m.Source != "政府部门核发" {
+			if casework.MustSubmit(m) {
 				c.materials = append(c.materials, m.ID)
 			}
 		}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 
+	"yiwang/internal/casework"
 	"yiwang/internal/catalog"
 	"yiwang/internal/demo"
 )
@@ -29,7 +30,7 @@ type application struct {
 // requiredMaterial mirrors casework's rule: 必要 materials the applicant
 // brings must come with a submission.
 func requiredMaterial(m catalog.Material) bool {
-	return m.Necessity == "必要" && m.Source != "政府部门核发"
+	return casework.MustSubmit(m)
 }
 
 // buildBodies makes variants submissions of item g for applicant acc: the

@@ -3,6 +3,7 @@ package casework
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -35,9 +36,6 @@ func (s *Service) Act(ctx context.Context, actor *identity.Principal, ref string
 	if in.Action == "" {
 		return nil, &apperr.Error{Code: apperr.Invalid, Message: "请指定要进行的操作", Fields: map[string]string{"action": "必填"}}
 	}
-	for k := range in.Data {
-		return nil, &apperr.Error{Code: apperr.Invalid, Message: fmt.Sprintf("此操作不需要附加数据 %q", k), Fields: map[string]string{"data." + k: "未知字段"}}
-	}
 	if utf8.RuneCountInString(in.Comment) > maxCommentRunes {
 		return nil, &apperr.Error{Code: apperr.Invalid, Message: fmt.Sprintf("意见不能超过%d字", maxCommentRunes), Fields: map[string]string{"comment": "过长"}}
 	}
@@ -46,7 +44,7 @@ func (s *Service) Act(ctx context.Context, actor *identity.Principal, ref string
 		if err != nil {
 			return nil, err
 		}
-		return s.submitDraft(ctx, actor, c)
+		return s.submitDraft(ctx, actor, c, in.Data)
 	}
 	env, err := s.loadEnv(ctx)
 	if err != nil {
@@ -75,7 +73,34 @@ func (s *Service) Act(ctx context.Context, actor *identity.Principal, ref string
 		if open, err = openTasks(ctx, tx, c.ID); err != nil {
 			return err
 		}
+		if _, ok := CaseActions[in.Action]; ok {
+			pc := &procCtx{s: s, ctx: ctx, tx: tx, actor: actor, c: c, wf: wf, open: open, in: in, now: now, env: env}
+			if err := s.runProcedure(pc); err != nil {
+				return err
+			}
+			open = pc.open
+			if pc.release {
+				open, err = s.released(ctx, tx, c, wf, open, now, env)
+			}
+			return err
+		}
+		if c.PausedAt != nil {
+			return (&procCtx{c: c}).notPaused()
+		}
 		task, step, act, err := chooseTask(actor, wf, open, c, in, env)
+		if err != nil {
+			return err
+		}
+		held := false
+		if act.Deliver != "" {
+			if held, err = s.held(ctx, tx, c); err != nil {
+				return err
+			}
+		}
+		if ok, why := offered(c, act, held); !ok {
+			return apperr.New(apperr.Conflict, why)
+		}
+		dproc, note, extra, err := s.deliveryData(act, in, c, now, actor)
 		if err != nil {
 			return err
 		}
@@ -87,12 +112,22 @@ func (s *Service) Act(ctx context.Context, actor *identity.Principal, ref string
 		if err != nil {
 			return err
 		}
-		created, err := s.carryOut(ctx, tx, actor, c, step, act, eff, in.Comment, now, env)
+		comment := in.Comment
+		if note != "" {
+			comment = strings.TrimSuffix(note+"。"+comment, "。")
+		}
+		created, err := s.carryOut(ctx, tx, actor, c, step, act, eff, comment, now, env, extra)
 		if err != nil {
 			return err
 		}
+		if dproc != nil {
+			if err := insertProc(ctx, tx, dproc); err != nil {
+				return err
+			}
+		}
 		open = remaining(open, eff, created)
-		return nil
+		open, err = s.runAuto(ctx, tx, c, wf, open, created, now, env)
+		return err
 	})
 	if err != nil {
 		return nil, err
@@ -168,14 +203,14 @@ func actionKnown(w *Workflow, id string) bool {
 
 // carryOut writes an effect: tasks closed and opened, clocks started,
 // the decision, the status, the timeline, the outbox and the trail.
-func (s *Service) carryOut(ctx context.Context, tx *db.Tx, actor *identity.Principal, c *caseRow, step *StepDef, act *ActionDef, eff effect, comment string, now time.Time, env *txEnv) ([]taskRow, error) {
+func (s *Service) carryOut(ctx context.Context, tx *db.Tx, actor *identity.Principal, c *caseRow, step *StepDef, act *ActionDef, eff effect, comment string, now time.Time, env *txEnv, extra map[string]any) ([]taskRow, error) {
 	tab := env.tab
 	var created []taskRow
-	if err := closeTask(ctx, tx, eff.Done, "done", now, actor.AccountID, act.ID); err != nil {
+	if err := closeTask(ctx, tx, eff.Done, "done", now, actorID(actor), act.ID); err != nil {
 		return nil, err
 	}
 	for _, id := range eff.Cancel {
-		if err := closeTask(ctx, tx, id, "cancelled", now, actor.AccountID, act.ID); err != nil {
+		if err := closeTask(ctx, tx, id, "cancelled", now, actorID(actor), act.ID); err != nil {
 			return nil, err
 		}
 	}
@@ -183,19 +218,18 @@ func (s *Service) carryOut(ctx context.Context, tx *db.Tx, actor *identity.Princ
 	read := c.Revision
 	if eff.Accept {
 		c.AcceptedAt = &now
-		due, prov, err := DueAt(tab, now, c.PromisedAmount, c.PromisedUnit)
-		if err != nil {
+		if err := s.startClocks(c, now, tab); err != nil {
 			return nil, err
 		}
-		c.PromisedDueAt, c.DueProvisional = &due, prov
-		// A legal limit of 0 means the law sets none (many public services).
-		if c.LegalAmount > 0 {
-			legal, lprov, err := DueAt(tab, now, c.LegalAmount, c.LegalUnit)
-			if err != nil {
-				return nil, err
-			}
-			c.LegalDueAt, c.DueProvisional = &legal, prov || lprov
+	}
+	var topics []string
+	if eff.Revoke {
+		c.RevokedAt, c.RevokeReason = &now, comment
+		if _, err := tx.ExecContext(ctx, `UPDATE case_pledges SET broken_at = ?, broken_reason = ? WHERE case_id = ? AND kind = 'pledge' AND broken_at IS NULL`,
+			now, comment, c.ID); err != nil {
+			return nil, err
 		}
+		topics = append(topics, TopicRevoked)
 	}
 	if eff.Decide != "" {
 		c.DecidedAt = &now
@@ -206,12 +240,26 @@ func (s *Service) carryOut(ctx context.Context, tx *db.Tx, actor *identity.Princ
 		c.FinishedAt = &now
 	}
 	c.Status = eff.Status
+	ready := false
 	for _, nt := range eff.Create {
 		st, _ := c.wf.Step(nt.Step)
 		t, err := s.taskFor(c, st, nt.ForkID, now, env)
 		if err != nil {
 			return nil, err
 		}
+		if st.Check {
+			it, err := s.itemIn(ctx, tx, c.ItemCode, c.ItemVersion)
+			if err != nil {
+				return nil, err
+			}
+			l := it.EffectiveRules().PostCheckLimit
+			due, _, err := DueAt(tab, now, l.Amount, l.Unit)
+			if err != nil {
+				return nil, err
+			}
+			t.DueAt = &due
+		}
+		ready = ready || readyAt(c, st)
 		if err := insertTask(ctx, tx, t); err != nil {
 			return nil, err
 		}
@@ -222,13 +270,12 @@ func (s *Service) carryOut(ctx context.Context, tx *db.Tx, actor *identity.Princ
 	if err := updateCase(ctx, tx, c, read); err != nil {
 		return nil, err
 	}
-	if err := insertEvent(ctx, tx, &eventRow{ID: newID(), CaseID: c.ID, At: now, ActorID: actor.AccountID, ActorName: actor.DisplayName,
+	if err := insertEvent(ctx, tx, &eventRow{ID: newID(), CaseID: c.ID, At: now, ActorID: actorID(actor), ActorName: actor.DisplayName,
 		Org: orgOf(actor), Step: step.ID, StepName: step.Name, Action: act.ID, ActionName: act.Name, From: from, To: c.Status, Comment: comment}); err != nil {
 		return nil, err
 	}
 	// One event per thing that happened: a 即办件 approved at the window is
 	// accepted and decided in one action.
-	var topics []string
 	if eff.Accept {
 		topics = append(topics, "case.accepted")
 	}
@@ -238,15 +285,35 @@ func (s *Service) carryOut(ctx context.Context, tx *db.Tx, actor *identity.Princ
 	case eff.Decide != "":
 		topics = append(topics, "case.decided")
 	}
+	if act.Deliver == "post" {
+		topics = append(topics, TopicPosted)
+	}
+	if ready {
+		if held, err := s.held(ctx, tx, c); err != nil {
+			return nil, err
+		} else if !held {
+			topics = append(topics, TopicReady)
+		}
+	}
 	if eff.Finish != "" {
 		topics = append(topics, "case.finished")
+		if eff.Finish == "delivered" {
+			topics = append(topics, TopicDelivered)
+		}
 	}
 	if len(topics) == 0 {
 		topics = append(topics, "case.step")
 	}
 	for _, topic := range topics {
-		if err := insertOutbox(ctx, tx, topic, c.ID, map[string]any{"caseNo": c.no(), "action": act.ID, "status": c.Status,
-			"result": c.Result, "resultCode": c.ResultCode, "step": step.ID}, now); err != nil {
+		payload := map[string]any{"caseNo": c.no(), "action": act.ID, "status": c.Status,
+			"result": c.Result, "resultCode": c.ResultCode, "step": step.ID, "delivery": c.DeliveryMethod}
+		for k, v := range extra {
+			payload[k] = v
+		}
+		if eff.Revoke {
+			payload["reason"] = comment
+		}
+		if err := insertOutbox(ctx, tx, topic, c.ID, payload, now); err != nil {
 			return nil, err
 		}
 	}
@@ -256,4 +323,86 @@ func (s *Service) carryOut(ctx context.Context, tx *db.Tx, actor *identity.Princ
 	}
 	return created, audit.Append(ctx, tx, now, audit.Entry{Action: "case." + act.ID, ObjectType: "case", ObjectID: c.ID,
 		BeforeRef: string(from), AfterRef: string(c.Status), Detail: detail})
+}
+
+// readyAt reports whether a task in step st means the result waits at
+// the window for an applicant who chose to collect it there.
+func readyAt(c *caseRow, st *StepDef) bool {
+	if c.DeliveryMethod != "window" {
+		return false
+	}
+	for _, a := range st.Actions {
+		if a.Deliver == "window" {
+			return true
+		}
+	}
+	return false
+}
+
+// maxAuto bounds the automatic actions one change may set off.
+const maxAuto = 8
+
+// runAuto takes the automatic actions (ActionDef.Auto) offered on the
+// tasks just opened, as the platform, and again on the tasks those open.
+func (s *Service) runAuto(ctx context.Context, tx *db.Tx, c *caseRow, wf *Workflow, open, fresh []taskRow, now time.Time, env *txEnv) ([]taskRow, error) {
+	for round := 0; len(fresh) > 0; round++ {
+		if round == maxAuto {
+			return nil, fmt.Errorf("case %s: automatic actions do not settle", c.ID)
+		}
+		var next []taskRow
+		for _, t := range fresh {
+			st, ok := wf.Step(t.Step)
+			if !ok {
+				continue
+			}
+			for i := range st.Actions {
+				a := &st.Actions[i]
+				if !a.Auto {
+					continue
+				}
+				held := false
+				if a.Deliver != "" {
+					var err error
+					if held, err = s.held(ctx, tx, c); err != nil {
+						return nil, err
+					}
+				}
+				if ok, _ := offered(c, a, held); !ok {
+					continue
+				}
+				state := caseState{Status: c.Status, Accepted: c.AcceptedAt != nil, Decided: c.DecidedAt != nil}
+				for _, o := range open {
+					state.Open = append(state.Open, openTask{ID: o.ID, Step: o.Step, ForkID: o.ForkID})
+				}
+				eff, err := apply(wf, state, openTask{ID: t.ID, Step: t.Step, ForkID: t.ForkID}, a)
+				if err != nil {
+					return nil, err
+				}
+				created, err := s.carryOut(ctx, tx, system, c, st, a, eff, "", now, env, nil)
+				if err != nil {
+					return nil, err
+				}
+				open = remaining(open, eff, created)
+				next = append(next, created...)
+				break
+			}
+		}
+		fresh = next
+	}
+	return open, nil
+}
+
+// released runs when a result held back for 容缺 materials may go out:
+// the automatic deliveries waiting on it, and the notice that it is ready
+// at the window.
+func (s *Service) released(ctx context.Context, tx *db.Tx, c *caseRow, wf *Workflow, open []taskRow, now time.Time, env *txEnv) ([]taskRow, error) {
+	for _, t := range open {
+		if st, ok := wf.Step(t.Step); ok && readyAt(c, st) {
+			if err := insertOutbox(ctx, tx, TopicReady, c.ID, map[string]any{"caseNo": c.no(), "status": c.Status, "result": c.Result,
+				"resultCode": c.ResultCode, "step": st.ID, "delivery": c.DeliveryMethod}, now); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return s.runAuto(ctx, tx, c, wf, open, slices.Clone(open), now, env)
 }

@@ -27,13 +27,13 @@ func DueAt(tab *calendar.Table, from time.Time, amount int, unit string) (time.T
 		if err != nil {
 			return time.Time{}, false, err
 		}
-		return d.AddDays(1).Time(), prov, nil
+		return d.AddDays(1).Time().UTC(), prov, nil
 	case "2":
-		return calendar.DateOf(from).AddDays(amount + 1).Time(), false, nil
+		return calendar.DateOf(from).AddDays(amount + 1).Time().UTC(), false, nil
 	case "3":
-		return from.Add(time.Duration(amount) * time.Hour), false, nil
+		return from.Add(time.Duration(amount) * time.Hour).UTC(), false, nil
 	case "4":
-		return from.Add(time.Duration(amount) * time.Minute), false, nil
+		return from.Add(time.Duration(amount) * time.Minute).UTC(), false, nil
 	case "5":
 		// The same day of the month amount months later, or that month's
 		// last day when it is shorter (31 January + 1 month = 28 February).
@@ -44,7 +44,7 @@ func DueAt(tab *calendar.Table, from time.Time, amount int, unit string) (time.T
 		if err != nil {
 			return time.Time{}, false, err
 		}
-		return end.AddDays(1).Time(), false, nil
+		return end.AddDays(1).Time().UTC(), false, nil
 	}
 	return time.Time{}, false, fmt.Errorf("unknown limit unit %q", unit)
 }

@@ -37,6 +37,7 @@ type effect struct {
 	Finish  string    // the case ends now
 	Status  Status    // the case's status afterwards
 	Arrived bool      // the task reached a join step that still waits for other branches
+	Revoke  bool      // the decision is revoked
 }
 
 // newForkID makes the id shared by the tasks of one set of branches.
@@ -62,6 +63,12 @@ func apply(w *Workflow, st caseState, t openTask, act *ActionDef) (effect, error
 				e.Cancel = append(e.Cancel, o.ID)
 			}
 		}
+	}
+	if act.Revoke {
+		if !st.Decided {
+			return e, apperr.New(apperr.Conflict, "该办件尚未作出决定，没有可撤销的结果")
+		}
+		e.Revoke = true
 	}
 	switch {
 	case len(act.To) > 1:
@@ -93,12 +100,17 @@ func apply(w *Workflow, st caseState, t openTask, act *ActionDef) (effect, error
 		}
 		e.Create = append(e.Create, newTask{Step: target.ID, ForkID: fork})
 	}
+	for _, sp := range act.Spawn {
+		e.Create = append(e.Create, newTask{Step: sp})
+	}
 	if act.Finish != "" {
 		e.Finish = act.Finish
 	}
 	switch {
 	case e.Finish == "collected":
 		e.Status = StatusCollected
+	case e.Finish == "delivered":
+		e.Status = StatusDelivered
 	case e.Decide == "refused":
 		e.Status = StatusRefused
 	case decided:
@@ -113,8 +125,11 @@ func apply(w *Workflow, st caseState, t openTask, act *ActionDef) (effect, error
 	if e.Decide == "" && st.Decided {
 		// Actions after the decision (出件) keep the case 办结 until it ends.
 		e.Status = st.Status
-		if e.Finish == "collected" {
+		switch e.Finish {
+		case "collected":
 			e.Status = StatusCollected
+		case "delivered":
+			e.Status = StatusDelivered
 		}
 	}
 	return e, nil

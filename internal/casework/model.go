@@ -55,7 +55,9 @@ func ResultCode(decision, itemType string) string {
 		return "0"
 	case "denied":
 		return "7"
-	case "returned":
+	case "returned", "withdrawn":
+		// A withdrawal is reported as 退回办结: the application goes back
+		// to the applicant undecided.
 		return "1"
 	case "voided":
 		return "2"
@@ -173,6 +175,16 @@ type ActionView struct {
 	Reason bool `json:"reasonRequired"`
 	// Kind tells a page how to show it: primary, danger or normal.
 	Kind string `json:"kind"`
+	// Form names what the action asks for besides a comment: supplement
+	// (materials with reasons), supply (files), special-start (procedure,
+	// days), extend (days), collector (name, ID number), post (carrier,
+	// tracking number); "" for nothing.
+	Form string `json:"form,omitempty"`
+	// Options are the choices of a form: the special procedures, the
+	// materials that may be asked for or supplied.
+	Options []Named `json:"options,omitempty"`
+	// Max bounds a number of days asked for.
+	Max int `json:"max,omitempty"`
 }
 
 // Case is a case as the API and pages show it.
@@ -204,9 +216,77 @@ type Case struct {
 	Licences      []any               `json:"licences"`
 	Actions       []ActionView        `json:"actions"`
 	QueryPassword string              `json:"queryPassword,omitempty"`
-	Revision      int                 `json:"revision"`
-	CreatedAt     time.Time           `json:"createdAt"`
-	UpdatedAt     time.Time           `json:"updatedAt"`
+	// Mode is "" or "pledge" (告知承诺制).
+	Mode     string `json:"mode"`
+	ModeName string `json:"modeName,omitempty"`
+	// Paused: the clocks are stopped (补正, 特别程序) since PausedAt.
+	Paused   bool       `json:"paused"`
+	PausedAt *time.Time `json:"pausedAt,omitempty"`
+	// Supplement is the 补正 notice the case waits on, if any.
+	Supplement   *ProcedureView  `json:"supplement,omitempty"`
+	Procedures   []ProcedureView `json:"procedures"`
+	Deferred     []DeferredView  `json:"deferred"`
+	Pledges      []PledgeView    `json:"pledges"`
+	Delivery     DeliveryView    `json:"delivery"`
+	ExtendedDays int             `json:"extendedDays,omitempty"`
+	RevokedAt    *time.Time      `json:"revokedAt,omitempty"`
+	RevokeReason string          `json:"revokeReason,omitempty"`
+	Revision     int             `json:"revision"`
+	CreatedAt    time.Time       `json:"createdAt"`
+	UpdatedAt    time.Time       `json:"updatedAt"`
+}
+
+// ProcedureView is one procedure of a case: a 补正 notice, a special
+// procedure, an extension request, a delivery.
+type ProcedureView struct {
+	ID           string            `json:"id"`
+	Kind         string            `json:"kind"`
+	KindName     string            `json:"kindName"`
+	Name         string            `json:"name"`
+	Status       string            `json:"status"`
+	StatusName   string            `json:"statusName"`
+	Reason       string            `json:"reason,omitempty"`
+	Materials    []SupplementItem  `json:"materials,omitempty"`
+	Days         int               `json:"days,omitempty"`
+	DueAt        *time.Time        `json:"dueAt,omitempty"`
+	Due          string            `json:"due,omitempty"`
+	StartedAt    time.Time         `json:"startedAt"`
+	StartedBy    string            `json:"startedBy"`
+	EndedAt      *time.Time        `json:"endedAt,omitempty"`
+	EndedBy      string            `json:"endedBy,omitempty"`
+	Outcome      string            `json:"outcome,omitempty"`
+	ExcludedDays int               `json:"excludedDays,omitempty"`
+	Detail       map[string]string `json:"detail,omitempty"`
+}
+
+// DeferredView is a 容缺 material: pledged, due, arrived.
+type DeferredView struct {
+	Material  string     `json:"material"`
+	Name      string     `json:"name"`
+	Due       string     `json:"due"`
+	ArrivedAt *time.Time `json:"arrivedAt,omitempty"`
+	Overdue   bool       `json:"overdue"`
+}
+
+// PledgeView is a signed pledge (承诺书).
+type PledgeView struct {
+	Kind         string     `json:"kind"` // tolerance | pledge
+	KindName     string     `json:"kindName"`
+	Text         string     `json:"text"`
+	Digest       string     `json:"digest"`
+	How          string     `json:"how"` // online | paper
+	SignedAt     time.Time  `json:"signedAt"`
+	Signer       string     `json:"signer"`
+	BrokenAt     *time.Time `json:"brokenAt,omitempty"`
+	BrokenReason string     `json:"brokenReason,omitempty"`
+}
+
+// DeliveryView is how the result reaches the applicant.
+type DeliveryView struct {
+	Method     string `json:"method"`
+	MethodName string `json:"methodName"`
+	Address    string `json:"address,omitempty"` // masked
+	Held       bool   `json:"held"`              // 容缺 materials hold the result back
 }
 
 // Summary is one row of a case list.

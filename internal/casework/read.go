@@ -69,7 +69,7 @@ func (s *Service) renderWith(ctx context.Context, actor *identity.Principal, c *
 	names := func(id string) string { return env.byID[id].Name }
 	out := &Case{ID: c.ID, No: c.no(), Item: ItemRef{Code: c.ItemCode, Name: c.ItemName, Version: c.ItemVersion},
 		Department: Named{ID: c.DepartmentID, Name: names(c.DepartmentID)}, Region: c.RegionCode, Workflow: c.WorkflowID,
-		Status: c.Status, StatusName: StatusNames[c.Status], Result: c.Result, ResultName: ResultName(c.Result), ResultCode: c.ResultCode,
+		Status: c.Status, StatusName: StatusNames[c.Status], Result: c.Result, ResultName: resultNameOf(c), ResultCode: c.ResultCode,
 		Channel: c.Channel, ChannelName: Channels[c.Channel], SubmittedAt: c.SubmittedAt, AcceptedAt: c.AcceptedAt,
 		DecidedAt: c.DecidedAt, FinishedAt: c.FinishedAt, Revision: c.Revision, CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt,
 		Situation: map[string]string{}, Form: map[string][]string{}, Licences: []any{}, Timeline: []Event{}, Materials: []MaterialView{},
@@ -109,7 +109,7 @@ func (s *Service) renderWith(ctx context.Context, actor *identity.Principal, c *
 			return nil, err
 		}
 		now := s.Clock.Now()
-		running := c.Status.Open() && c.AcceptedAt != nil
+		running := c.Status.Open() && c.AcceptedAt != nil && c.PausedAt == nil
 		out.Deadline.Promised = deadlineView(tab, c.PromisedAmount, c.PromisedUnit, it.PromisedLimit.Note, c.PromisedDueAt, c.DueProvisional, running, now)
 		out.Deadline.Legal = deadlineView(tab, c.LegalAmount, c.LegalUnit, it.LegalLimit.Note, c.LegalDueAt, c.DueProvisional, running, now)
 		if out.Timeline, err = caseEvents(ctx, s.DB, c.ID); err != nil {
@@ -131,7 +131,11 @@ func (s *Service) renderWith(ctx context.Context, actor *identity.Principal, c *
 		}
 		out.Tasks = append(out.Tasks, tv)
 	}
-	if out.Actions, err = s.actionsFor(ctx, actor, c, tasks, env); err != nil {
+	procs, err := s.renderExtras(ctx, out, c, it, env)
+	if err != nil {
+		return nil, err
+	}
+	if out.Actions, err = s.actionsFor(ctx, actor, c, tasks, env, it, procs); err != nil {
 		return nil, err
 	}
 	if c.QueryPasswordEnc != "" && (isApplicant(actor, c) || c.CreatedBy == actor.AccountID) {
@@ -189,44 +193,6 @@ func (s *Service) materialViews(ctx context.Context, c *caseRow, it *catalog.Ite
 			fs = []FileView{}
 		}
 		out = append(out, MaterialView{ID: m.ID, Name: m.Name, Necessity: m.Necessity, Source: m.Source, Files: fs})
-	}
-	return out, nil
-}
-
-// actionsFor lists what actor may do on the case now.
-func (s *Service) actionsFor(ctx context.Context, actor *identity.Principal, c *caseRow, tasks []taskRow, env *txEnv) ([]ActionView, error) {
-	out := []ActionView{}
-	if c.Status == StatusDraft {
-		if c.CreatedBy == actor.AccountID {
-			out = append(out, ActionView{Action: "submit", Name: "提交申请", Kind: "primary"})
-		}
-		return out, nil
-	}
-	if !actor.IsStaff() {
-		return out, nil
-	}
-	wf, err := s.caseWorkflow(ctx, s.DB, c)
-	if err != nil {
-		return nil, err
-	}
-	for i := range tasks {
-		st, ok := wf.Step(tasks[i].Step)
-		if !ok {
-			continue
-		}
-		if !mayAct(actor, st, &tasks[i], c, env) {
-			continue
-		}
-		for _, a := range st.Actions {
-			kind := "normal"
-			switch {
-			case a.Decide == "refused" || a.Decide == "denied" || a.Decide == "returned" || a.Decide == "voided":
-				kind = "danger"
-			case a.Accept || a.Decide == "approved" || a.Finish != "" || len(a.To) > 0 && a.ID != "reexamine" && !a.Reason:
-				kind = "primary"
-			}
-			out = append(out, ActionView{Action: a.ID, Name: a.Name, Task: tasks[i].ID, Step: st.ID, Reason: a.Reason, Kind: kind})
-		}
 	}
 	return out, nil
 }

@@ -120,6 +120,17 @@ type Application struct {
 	Applicant *ApplicantInput
 	// IdempotencyKey makes a retried submission return the case first made.
 	IdempotencyKey string
+	// Mode is "" or ModePledge (告知承诺制, for items that allow it); Pledge
+	// is the applicant's signature of the pledge.
+	Mode   string
+	Pledge bool
+	// Deferred are the 容缺 materials to come after acceptance, on the
+	// pledge TolerancePledge signs.
+	Deferred        []DeferredInput
+	TolerancePledge bool
+	// Delivery is how the result is to reach the applicant (default: the
+	// item's first way, usually the window).
+	Delivery *DeliveryInput
 }
 
 // MaterialRef attaches an uploaded file to one of the item's materials.
@@ -410,6 +421,13 @@ func requiredMaterial(m catalog.Material) bool {
 	return m.Necessity == "必要" && m.Source != "政府部门核发"
 }
 
+// MustSubmit reports whether a submission must carry files for material
+// m: 必要 materials the applicant brings, and 容缺 ones unless the
+// applicant pledges them for later (Application.Deferred).
+func MustSubmit(m catalog.Material) bool {
+	return (m.Necessity == "必要" || m.Necessity == "容缺") && m.Source != "政府部门核发"
+}
+
 // Prefill sources of catalog forms (免填写).
 var personPrefill = map[string]bool{"person.name": true, "person.idNumber": true, "person.phone": true}
 
@@ -523,10 +541,13 @@ func staleError(e *catalog.Entry, had int) error {
 }
 
 // workflowFor is the workflow an item runs under: its current revision.
-func (s *Service) workflowFor(ctx context.Context, q db.Querier, it *catalog.Item) (*Workflow, int, error) {
+func (s *Service) workflowFor(ctx context.Context, q db.Querier, it *catalog.Item, mode string) (*Workflow, int, error) {
 	id := it.Workflow
 	if id == "" {
 		id = DefaultWorkflow(it.HandlingType)
+	}
+	if mode == ModePledge {
+		id = it.EffectiveRules().PledgeWorkflow
 	}
 	var rev int
 	err := q.QueryRowContext(ctx, `SELECT revision FROM workflows WHERE id = ?`, id).Scan(&rev)
@@ -582,11 +603,16 @@ func (s *Service) Create(ctx context.Context, actor *identity.Principal, app App
 		return nil, false, err
 	}
 	now := s.now()
+	x, err := s.checkExtras(actor, &app, &e.Item, ch, env.tab, now, app.Submit)
+	if err != nil {
+		return nil, false, err
+	}
 	c := &caseRow{ID: newID(), ItemID: e.ID, ItemCode: e.Item.Code, ItemVersion: e.Item.Version, ItemName: e.Item.Name,
 		DepartmentID: e.DeptID, RegionCode: e.Item.Region, Status: StatusDraft, Channel: a.Channel,
 		ApplicantKind: a.Kind, ApplicantName: a.Name, CreatedBy: actor.AccountID, ListedAt: now, CreatedAt: now, UpdatedAt: now}
 	c.ApplicantPersonID, c.ApplicantCompanyID, c.AgentPersonID = ptr(a.PersonID), ptr(a.CompanyID), ptr(a.AgentID)
 	c.ApplicantIDMasked, c.AgentName, c.ItemType = a.IDMasked, a.AgentName, e.Item.Type
+	x.apply(c)
 	var no string
 	if app.Submit {
 		if no, err = s.nextCaseNo(ctx, c.RegionCode, now); err != nil {
@@ -621,7 +647,7 @@ func (s *Service) Create(ctx context.Context, actor *identity.Principal, app App
 			return audit.Append(ctx, tx, now, audit.Entry{Action: "case.draft", ObjectType: "case", ObjectID: c.ID, AfterRef: string(StatusDraft),
 				Detail: map[string]any{"item": c.ItemCode}})
 		}
-		return s.submitTx(ctx, tx, env, actor, a, c, e, ch, no, true, now, remember)
+		return s.submitTx(ctx, tx, env, actor, a, c, e, ch, x, no, true, now, remember)
 	})
 	if err != nil {
 		if fingerprint != "" && apperr.Is(err, apperr.Conflict) {
@@ -715,11 +741,11 @@ func newQueryPassword() (string, error) {
 // submitTx submits case c (new when insert) inside tx: prefill and the
 // full form check, the case number and query password, the first task of
 // its workflow, the timeline, the outbox and the trail.
-func (s *Service) submitTx(ctx context.Context, tx *db.Tx, env *txEnv, actor *identity.Principal, a *applicant, c *caseRow, e *catalog.Entry, ch *checked, no string, insert bool, now time.Time, also func() error) error {
+func (s *Service) submitTx(ctx context.Context, tx *db.Tx, env *txEnv, actor *identity.Principal, a *applicant, c *caseRow, e *catalog.Entry, ch *checked, x *extras, no string, insert bool, now time.Time, also func() error) error {
 	if err := s.prefill(ctx, tx, a, e, ch, now); err != nil {
 		return err
 	}
-	wf, rev, err := s.workflowFor(ctx, tx, &e.Item)
+	wf, rev, err := s.workflowFor(ctx, tx, &e.Item, x.mode)
 	if err != nil {
 		return err
 	}
@@ -735,6 +761,13 @@ func (s *Service) submitTx(ctx context.Context, tx *db.Tx, env *txEnv, actor *id
 	c.ItemVersion, c.ItemName, c.ItemType = e.Item.Version, e.Item.Name, e.Item.Type
 	c.PromisedAmount, c.PromisedUnit = e.Item.PromisedLimit.Amount, e.Item.PromisedLimit.Unit
 	c.LegalAmount, c.LegalUnit = e.Item.LegalLimit.Amount, e.Item.LegalLimit.Unit
+	if x.mode == ModePledge {
+		// A pledged case is decided in the short limit of the rule.
+		pl := e.Item.EffectiveRules().PledgeLimit
+		c.PromisedAmount, c.PromisedUnit = pl.Amount, pl.Unit
+	}
+	x.apply(c)
+	c.DeferredOpen = len(x.deferred)
 	from := c.Status
 	c.Status, c.SubmittedAt, c.ListedAt = StatusSubmitted, &now, now
 	if err := s.storeDraft(ctx, tx, c, ch, insert, now, actor); err != nil {
@@ -744,6 +777,9 @@ func (s *Service) submitTx(ctx context.Context, tx *db.Tx, env *txEnv, actor *id
 		if err := also(); err != nil {
 			return err
 		}
+	}
+	if err := s.storeExtras(ctx, tx, actor, c, &e.Item, x, now); err != nil {
+		return err
 	}
 	start, _ := wf.Step(wf.Start)
 	t, err := s.taskFor(c, start, "", now, env)
@@ -864,6 +900,11 @@ func (s *Service) UpdateDraft(ctx context.Context, actor *identity.Principal, re
 		return nil, err
 	}
 	now := s.now()
+	x, err := s.checkExtras(actor, &app, &e.Item, ch, env.tab, now, app.Submit)
+	if err != nil {
+		return nil, err
+	}
+	x.apply(c)
 	var no string
 	if app.Submit {
 		if no, err = s.nextCaseNo(ctx, c.RegionCode, now); err != nil {
@@ -873,7 +914,7 @@ func (s *Service) UpdateDraft(ctx context.Context, actor *identity.Principal, re
 	c.ItemVersion, c.ItemName = e.Item.Version, e.Item.Name
 	err = s.DB.InTx(ctx, func(tx *db.Tx) error {
 		if app.Submit {
-			return s.submitTx(ctx, tx, env, actor, a, c, e, ch, no, false, now, nil)
+			return s.submitTx(ctx, tx, env, actor, a, c, e, ch, x, no, false, now, nil)
 		}
 		if err := s.storeDraft(ctx, tx, c, ch, false, now, actor); err != nil {
 			return err
@@ -903,7 +944,7 @@ func (s *Service) caseApplicant(ctx context.Context, c *caseRow) (*applicant, er
 
 // submitDraft submits a draft as it was saved, under the version it was
 // saved with: if the catalogue moved on, the applicant must look again.
-func (s *Service) submitDraft(ctx context.Context, actor *identity.Principal, c *caseRow) (*Case, error) {
+func (s *Service) submitDraft(ctx context.Context, actor *identity.Principal, c *caseRow, data map[string]any) (*Case, error) {
 	if c.CreatedBy != actor.AccountID {
 		return nil, apperr.New(apperr.Forbidden, "只有草稿的填写人可以提交")
 	}
@@ -929,7 +970,21 @@ func (s *Service) submitDraft(ctx context.Context, actor *identity.Principal, c 
 	if err != nil {
 		return nil, err
 	}
-	app := Application{Item: c.ItemCode, Situation: sit, Form: values, Submit: true}
+	// What a draft does not keep (the 容缺 pledge, the signatures) comes
+	// with the submission.
+	var more struct {
+		Pledge          bool            `json:"pledge"`
+		Deferred        []DeferredInput `json:"deferred"`
+		TolerancePledge bool            `json:"tolerancePledge"`
+	}
+	if err := decodeData(data, &more); err != nil {
+		return nil, err
+	}
+	app := Application{Item: c.ItemCode, Situation: sit, Form: values, Submit: true, Mode: c.Mode,
+		Pledge: more.Pledge, Deferred: more.Deferred, TolerancePledge: more.TolerancePledge}
+	if app.Delivery, err = s.draftDelivery(c); err != nil {
+		return nil, err
+	}
 	for _, m := range mats {
 		app.Materials = append(app.Materials, MaterialRef{Material: m.Material, File: m.FileID})
 	}

@@ -108,7 +108,7 @@ func (w *world) fullApplication(p *identity.Principal, e *catalog.Entry) casewor
 		return strings.HasPrefix(src, "person.") && !p.IsStaff() || strings.HasPrefix(src, "company.") && p.CompanyID != ""
 	})
 	for _, m := range e.Item.MaterialsFor(answers) {
-		if m.Necessity == "必要" && m.Source != "政府部门核发" {
+		if casework.MustSubmit(m) {
 			app.Materials = append(app.Materials, casework.MaterialRef{Material: m.ID, File: w.upload(p, m.Name+".pdf")})
 		}
 	}
@@ -138,7 +138,15 @@ func validCredit(prefix16 string) string {
 
 func (w *world) act(p *identity.Principal, ref, action, comment string) *casework.Case {
 	w.t.Helper()
-	c, err := w.Cases.Act(w.ctx, p, ref, casework.ActionInput{Action: action, Comment: comment})
+	return w.actData(p, ref, action, comment, nil)
+}
+
+// collector is what a window hand-over records: who collected the result.
+var collector = map[string]any{"collector": map[string]any{"name": "王建国", "idNumber": "330122198807154518"}}
+
+func (w *world) actData(p *identity.Principal, ref, action, comment string, data map[string]any) *casework.Case {
+	w.t.Helper()
+	c, err := w.Cases.Act(w.ctx, p, ref, casework.ActionInput{Action: action, Comment: comment, Data: data})
 	if err != nil {
 		w.t.Fatalf("%s %s: %v", p.Username, action, err)
 	}
@@ -216,7 +224,7 @@ func TestLifecycleOnlineToCollected(t *testing.T) {
 		if c.Status != casework.StatusClosed || c.Result != "approved" || c.ResultCode != "6" || c.Deadline.Promised.Overdue || !c.Deadline.Promised.Stopped {
 			t.Fatalf("approved: %s %s %s %+v", c.Status, c.Result, c.ResultCode, c.Deadline.Promised)
 		}
-		c = w.act(w.user("window1"), c.No, "handover", "")
+		c = w.actData(w.user("window1"), c.No, "handover", "", collector)
 		if c.Status != casework.StatusCollected || c.FinishedAt == nil {
 			t.Fatalf("collected: %s", c.Status)
 		}
@@ -228,8 +236,9 @@ func TestLifecycleOnlineToCollected(t *testing.T) {
 		var audits, outbox int
 		_ = w.DB.QueryRowContext(w.ctx, `SELECT count(*) FROM audit_log WHERE object_type = 'case' AND object_id = ?`, c.ID).Scan(&audits)
 		_ = w.DB.QueryRowContext(w.ctx, `SELECT count(*) FROM outbox WHERE object_id = ?`, c.ID).Scan(&outbox)
-		if audits != 5 || outbox != 5 {
-			t.Fatalf("trail %d outbox %d, want 5 and 5", audits, outbox)
+		// The outbox has one more: the result is ready at the window.
+		if audits != 5 || outbox != 6 {
+			t.Fatalf("trail %d outbox %d, want 5 and 6", audits, outbox)
 		}
 		// The public lookup with the query password.
 		pr, err := w.Cases.LookupProgress(w.ctx, c.No, mine.QueryPassword, "10.0.0.1")
@@ -523,7 +532,7 @@ func TestWindowIntakeForAWalkIn(t *testing.T) {
 			topics = append(topics, tp)
 		}
 		rows.Close()
-		if fmt.Sprint(topics) != "[case.accepted case.decided case.submitted]" {
+		if fmt.Sprint(topics) != "[case.accepted case.decided case.ready case.submitted]" {
 			t.Fatalf("outbox of an instant approval: %v", topics)
 		}
 		// Applying for someone else is the window's business only.

@@ -54,6 +54,18 @@ type caseRow struct {
 	ListedAt           time.Time
 	CreatedAt          time.Time
 	UpdatedAt          time.Time
+	Mode               string // "" or ModePledge
+	DeliveryMethod     string
+	DeliveryEnc        string
+	DeliveryMasked     string
+	PausedAt           *time.Time
+	PauseKind          string // supplement | special
+	ResumeStatus       Status
+	SupplementDueAt    *time.Time
+	DeferredOpen       int
+	ExtendedDays       int
+	RevokedAt          *time.Time
+	RevokeReason       string
 
 	wf *Workflow // the definition of WorkflowRev, once loaded
 }
@@ -61,13 +73,15 @@ type caseRow struct {
 const caseCols = `id, case_no, item_id, item_code, item_version, item_name, department_id, region_code, item_type, workflow_id, workflow_rev,
 	status, result, result_code, channel, applicant_kind, applicant_person_id, applicant_company_id, applicant_name, applicant_id_masked, agent_person_id, agent_name,
 	created_by, situation, form_enc, query_password_enc, promised_amount, promised_unit, legal_amount, legal_unit,
-	submitted_at, accepted_at, decided_at, finished_at, promised_due_at, legal_due_at, due_provisional, revision, listed_at, created_at, updated_at`
+	submitted_at, accepted_at, decided_at, finished_at, promised_due_at, legal_due_at, due_provisional, revision, listed_at, created_at, updated_at,
+	mode, delivery_method, delivery_enc, delivery_masked, paused_at, pause_kind, resume_status, supplement_due_at, deferred_open, extended_days, revoked_at, revoke_reason`
 
 func scanCase(row interface{ Scan(...any) error }, c *caseRow) error {
 	return row.Scan(&c.ID, &c.No, &c.ItemID, &c.ItemCode, &c.ItemVersion, &c.ItemName, &c.DepartmentID, &c.RegionCode, &c.ItemType, &c.WorkflowID, &c.WorkflowRev,
 		&c.Status, &c.Result, &c.ResultCode, &c.Channel, &c.ApplicantKind, &c.ApplicantPersonID, &c.ApplicantCompanyID, &c.ApplicantName, &c.ApplicantIDMasked, &c.AgentPersonID, &c.AgentName,
 		&c.CreatedBy, &c.Situation, &c.FormEnc, &c.QueryPasswordEnc, &c.PromisedAmount, &c.PromisedUnit, &c.LegalAmount, &c.LegalUnit,
-		&c.SubmittedAt, &c.AcceptedAt, &c.DecidedAt, &c.FinishedAt, &c.PromisedDueAt, &c.LegalDueAt, &c.DueProvisional, &c.Revision, &c.ListedAt, &c.CreatedAt, &c.UpdatedAt)
+		&c.SubmittedAt, &c.AcceptedAt, &c.DecidedAt, &c.FinishedAt, &c.PromisedDueAt, &c.LegalDueAt, &c.DueProvisional, &c.Revision, &c.ListedAt, &c.CreatedAt, &c.UpdatedAt,
+		&c.Mode, &c.DeliveryMethod, &c.DeliveryEnc, &c.DeliveryMasked, &c.PausedAt, &c.PauseKind, &c.ResumeStatus, &c.SupplementDueAt, &c.DeferredOpen, &c.ExtendedDays, &c.RevokedAt, &c.RevokeReason)
 }
 
 func (c *caseRow) no() string {
@@ -116,11 +130,13 @@ func caseByRef(ctx context.Context, q db.Querier, ref string, lock bool) (*caseR
 }
 
 func insertCase(ctx context.Context, q db.Querier, c *caseRow) error {
-	_, err := q.ExecContext(ctx, `INSERT INTO cases (`+caseCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	_, err := q.ExecContext(ctx, `INSERT INTO cases (`+caseCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,
+		?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		c.ID, c.No, c.ItemID, c.ItemCode, c.ItemVersion, c.ItemName, c.DepartmentID, c.RegionCode, c.ItemType, c.WorkflowID, c.WorkflowRev,
 		c.Status, c.Result, c.ResultCode, c.Channel, c.ApplicantKind, c.ApplicantPersonID, c.ApplicantCompanyID, c.ApplicantName, c.ApplicantIDMasked, c.AgentPersonID, c.AgentName,
 		c.CreatedBy, c.Situation, c.FormEnc, c.QueryPasswordEnc, c.PromisedAmount, c.PromisedUnit, c.LegalAmount, c.LegalUnit,
-		c.SubmittedAt, c.AcceptedAt, c.DecidedAt, c.FinishedAt, c.PromisedDueAt, c.LegalDueAt, c.DueProvisional, c.Revision, c.ListedAt, c.CreatedAt, c.UpdatedAt)
+		c.SubmittedAt, c.AcceptedAt, c.DecidedAt, c.FinishedAt, c.PromisedDueAt, c.LegalDueAt, c.DueProvisional, c.Revision, c.ListedAt, c.CreatedAt, c.UpdatedAt,
+		c.Mode, c.DeliveryMethod, c.DeliveryEnc, c.DeliveryMasked, c.PausedAt, c.PauseKind, string(c.ResumeStatus), c.SupplementDueAt, c.DeferredOpen, c.ExtendedDays, c.RevokedAt, c.RevokeReason)
 	return err
 }
 
@@ -130,11 +146,13 @@ func updateCase(ctx context.Context, q db.Querier, c *caseRow, readRevision int)
 	res, err := q.ExecContext(ctx, `UPDATE cases SET case_no = ?, item_version = ?, item_name = ?, item_type = ?, workflow_id = ?, workflow_rev = ?, status = ?, result = ?, result_code = ?,
 		situation = ?, form_enc = ?, query_password_enc = ?, promised_amount = ?, promised_unit = ?, legal_amount = ?, legal_unit = ?,
 		submitted_at = ?, accepted_at = ?, decided_at = ?, finished_at = ?, promised_due_at = ?, legal_due_at = ?, due_provisional = ?,
-		revision = ?, listed_at = ?, updated_at = ? WHERE id = ? AND revision = ?`,
+		revision = ?, listed_at = ?, updated_at = ?, mode = ?, delivery_method = ?, delivery_enc = ?, delivery_masked = ?, paused_at = ?, pause_kind = ?, resume_status = ?,
+		supplement_due_at = ?, deferred_open = ?, extended_days = ?, revoked_at = ?, revoke_reason = ? WHERE id = ? AND revision = ?`,
 		c.No, c.ItemVersion, c.ItemName, c.ItemType, c.WorkflowID, c.WorkflowRev, c.Status, c.Result, c.ResultCode,
 		c.Situation, c.FormEnc, c.QueryPasswordEnc, c.PromisedAmount, c.PromisedUnit, c.LegalAmount, c.LegalUnit,
 		c.SubmittedAt, c.AcceptedAt, c.DecidedAt, c.FinishedAt, c.PromisedDueAt, c.LegalDueAt, c.DueProvisional,
-		c.Revision, c.ListedAt, c.UpdatedAt, c.ID, readRevision)
+		c.Revision, c.ListedAt, c.UpdatedAt, c.Mode, c.DeliveryMethod, c.DeliveryEnc, c.DeliveryMasked, c.PausedAt, c.PauseKind, string(c.ResumeStatus),
+		c.SupplementDueAt, c.DeferredOpen, c.ExtendedDays, c.RevokedAt, c.RevokeReason, c.ID, readRevision)
 	return exactlyOne(res, err)
 }
 

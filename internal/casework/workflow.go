@@ -41,9 +41,19 @@ type StepDef struct {
 	Limit int `json:"limit,omitempty"`
 	// Join makes the step wait until every parallel branch that leads to it
 	// has arrived.
-	Join    bool        `json:"join,omitempty"`
+	Join bool `json:"join,omitempty"`
+	// Allow lists the case procedures the step's actors may start while a
+	// task of the step is open (see Procedures): supplement (补正), special
+	// (特别程序), extend (延期), void (作废).
+	Allow []string `json:"allow,omitempty"`
+	// Check marks the 事中事后核查 step of 告知承诺 cases: its tasks are due
+	// by the item's post-check limit instead of Limit.
+	Check   bool        `json:"check,omitempty"`
 	Actions []ActionDef `json:"actions"`
 }
+
+// Procedures are the case procedures a step may allow.
+var Procedures = map[string]string{"supplement": "补正告知", "special": "特别程序", "extend": "申请延期", "void": "作废"}
 
 // Actor says who may act in a step: staff holding one of Roles, of the
 // department the step names, whose data scope covers the case.
@@ -74,7 +84,35 @@ type ActionDef struct {
 	Finish string `json:"finish,omitempty"`
 	// Reason makes a written reason (comment) compulsory.
 	Reason bool `json:"reason,omitempty"`
+	// Spawn opens tasks beside the main path (after a decision, such as the
+	// 事中事后核查 of a 告知承诺 case); each ends on its own with End or
+	// Revoke.
+	Spawn []string `json:"spawn,omitempty"`
+	// End closes the task without going anywhere (a spawned task is done).
+	End bool `json:"end,omitempty"`
+	// Revoke revokes the decision (撤销) and breaks the applicant's pledge;
+	// it needs a reason and closes the task.
+	Revoke bool `json:"revoke,omitempty"`
+	// Deliver makes the action hand the result over in one way (window,
+	// post or online); it is offered only for cases whose applicant chose
+	// that way, and not while 容缺 materials hold the result back.
+	Deliver string `json:"deliver,omitempty"`
+	// When limits the action to cases in a situation: "mode=pledge",
+	// "mode=" (ordinary), "delivery=post".
+	When []string `json:"when,omitempty"`
+	// Auto: the platform takes the action itself as soon as a task of the
+	// step opens and the action is offered (electronic delivery).
+	Auto bool `json:"auto,omitempty"`
 }
+
+// whenKeys are what ActionDef.When may test, and their values.
+var whenKeys = map[string]map[string]bool{
+	"mode":     {"": true, ModePledge: true},
+	"delivery": {"window": true, "post": true, "online": true},
+}
+
+// ModePledge marks a case applied for under 告知承诺制.
+const ModePledge = "pledge"
 
 // Decisions are the results an action may conclude a case with, and their
 // names. refused (不予受理) is only possible before acceptance, the others
@@ -85,6 +123,8 @@ var Decisions = map[string]string{
 	"returned": "退回",
 	"voided":   "作废",
 	"refused":  "不予受理",
+	// withdrawn is the applicant's withdrawal (撤回), never a workflow's.
+	"withdrawn": "撤回",
 }
 
 // ResultName is the name of a case's result as shown beside its status:
@@ -97,7 +137,7 @@ func ResultName(result string) string {
 }
 
 // Finishes are the ways a decided case ends.
-var Finishes = map[string]string{"collected": "已领取"}
+var Finishes = map[string]string{"collected": "已领取", "delivered": "已送达"}
 
 // ActorRoles are the staff roles a step may name.
 var ActorRoles = map[string]string{"clerk": "综合窗口人员", "approver": "审批人员", "dept_head": "部门负责人"}
@@ -208,6 +248,11 @@ func Validate(w *Workflow, deptExists func(code string) bool) []Problem {
 			c.add(p+".limit", "环节时限应为0到365个工作日")
 		}
 		checkActor(c, p+".actor", s.Actor, deptExists)
+		for k, pr := range s.Allow {
+			if _, ok := Procedures[pr]; !ok {
+				c.add(fmt.Sprintf("%s.allow[%d]", p, k), "未知的办件程序 %q（可用：supplement、special、extend、void）", pr)
+			}
+		}
 		if len(s.Actions) == 0 {
 			c.add(p+".actions", "环节“%s”没有任何操作，办件将停在这里", s.Name)
 		}
@@ -237,8 +282,33 @@ func Validate(w *Workflow, deptExists func(code string) bool) []Problem {
 					c.add(ap+".to", "操作“%s”已结束办件，不能再转到其他环节", a.Name)
 				}
 			}
-			if len(a.To) == 0 && a.Decide == "" && a.Finish == "" {
+			if len(a.To) == 0 && a.Decide == "" && a.Finish == "" && !a.End && !a.Revoke {
 				c.add(ap+".to", "操作“%s”没有去向：请指定下一环节，或办结（decide）、结束（finish）", a.Name)
+			}
+			if (a.End || a.Revoke) && (len(a.To) > 0 || a.Accept || a.Decide != "" || a.Finish != "" || len(a.Spawn) > 0) {
+				c.add(ap+".end", "操作“%s”只结束本任务（end / revoke），不能同时转到其他环节、受理或办结", a.Name)
+			}
+			if a.Revoke && !a.Reason {
+				c.add(ap+".reason", "撤销决定须写明理由（reason: true）")
+			}
+			if a.Deliver != "" {
+				if _, ok := whenKeys["delivery"][a.Deliver]; !ok {
+					c.add(ap+".deliver", "未知的送达方式 %q（可用：window、post、online）", a.Deliver)
+				}
+			}
+			if a.Auto && a.Reason {
+				c.add(ap+".auto", "自动操作“%s”不能要求填写理由", a.Name)
+			}
+			for k, w := range a.When {
+				key, val, ok := strings.Cut(w, "=")
+				if vals, known := whenKeys[key]; !ok || !known || !vals[val] {
+					c.add(fmt.Sprintf("%s.when[%d]", ap, k), "条件 %q 应为 mode=、mode=pledge 或 delivery=window|post|online", w)
+				}
+			}
+			for k, t := range a.Spawn {
+				if _, ok := index[t]; !ok {
+					c.add(fmt.Sprintf("%s.spawn[%d]", ap, k), "操作“%s”另开不存在的环节 %q", a.Name, t)
+				}
 			}
 			targets := map[string]bool{}
 			for k, t := range a.To {
@@ -325,7 +395,13 @@ func checkGraph(c *wfChecker, w *Workflow, index map[string]int) {
 			if a.Finish != "" && next != phaseDecided {
 				c.add(ap+".finish", "操作“%s”：办件尚未办结，不能结束", a.Name)
 			}
-			for _, t := range a.To {
+			if a.Revoke && ph != phaseDecided {
+				c.add(ap+".revoke", "操作“%s”：办件在此时尚未办结，没有可撤销的决定", a.Name)
+			}
+			if len(a.Spawn) > 0 && next != phaseDecided {
+				c.add(ap+".spawn", "操作“%s”：只有办结后才能另开并行任务（如事中事后核查）", a.Name)
+			}
+			for _, t := range append(slices.Clone(a.To), a.Spawn...) {
 				if old, ok := phases[t]; !ok {
 					phases[t] = next
 					order = append(order, t)
@@ -336,8 +412,21 @@ func checkGraph(c *wfChecker, w *Workflow, index map[string]int) {
 		}
 	}
 	for _, s := range w.Steps {
-		if _, ok := phases[s.ID]; !ok {
+		ph, ok := phases[s.ID]
+		if !ok {
 			c.add(stepField(s.ID), "环节“%s”从首个环节无法到达", s.Name)
+			continue
+		}
+		for k, pr := range s.Allow {
+			switch {
+			case ph == phaseDecided:
+				c.add(fmt.Sprintf("%s.allow[%d]", stepField(s.ID), k), "环节“%s”在办结后，不能再%s", s.Name, Procedures[pr])
+			case (pr == "special" || pr == "extend") && ph != phaseMain:
+				c.add(fmt.Sprintf("%s.allow[%d]", stepField(s.ID), k), "环节“%s”在受理前，不能%s（时限尚未起算）", s.Name, Procedures[pr])
+			}
+		}
+		if s.Check && ph != phaseDecided {
+			c.add(stepField(s.ID)+".check", "核查环节“%s”须在办结后", s.Name)
 		}
 	}
 	// Every step must be able to reach an end: walk backwards from the
@@ -350,7 +439,7 @@ func checkGraph(c *wfChecker, w *Workflow, index map[string]int) {
 				continue
 			}
 			for _, a := range s.Actions {
-				ends := a.Finish != "" || (a.Decide != "" && len(a.To) == 0)
+				ends := a.Finish != "" || a.End || a.Revoke || (a.Decide != "" && len(a.To) == 0)
 				for _, t := range a.To {
 					ends = ends || canEnd[t]
 				}

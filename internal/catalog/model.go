@@ -65,6 +65,10 @@ type Item struct {
 	// (casework workflows); "" means the default for the 办件类型.
 	Workflow string `json:"workflow,omitempty"`
 	Result   Result `json:"result"` // 审批结果
+	// Rules say how the exceptions of a case go for this item: 补正,
+	// 容缺受理, 告知承诺制, 延期 and how results are delivered. The zero
+	// value takes the defaults of DefaultRules.
+	Rules Rules `json:"rules"`
 
 	Situations []Situation `json:"situations,omitempty"` // 办理情形 questions
 	Materials  []Material  `json:"materials"`            // 申请材料
@@ -96,6 +100,98 @@ type SpecialProcedure struct {
 	Name        string `json:"name"` // 听证, 检验, 检测, 专家评审, 现场勘查…
 	Limit       Limit  `json:"limit"`
 	Description string `json:"description,omitempty"`
+}
+
+// Rules are an item's handling rules for the exceptions of a case
+// (issue 5). Every field has a default (EffectiveRules), so an item that
+// says nothing still behaves as the law and the seeds expect.
+type Rules struct {
+	// SupplementLimit is how long the applicant has to supplement after a
+	// 补正 notice (default 15 working days); a case not supplemented in time
+	// closes as 补正不来 (result code 5).
+	SupplementLimit Limit `json:"supplementLimit"`
+	// SupplementClock says what the promised and legal clocks do while a
+	// case waits for a supplement: "stop" (default: the time does not
+	// count) or "restart" (the limits count afresh from the day the
+	// supplement arrives, 行政许可法 Art. 32).
+	SupplementClock string `json:"supplementClock,omitempty"`
+	// ToleranceResult says what happens to the result of a 容缺 case while
+	// a pledged material is missing: "hold" (default: decided, but not
+	// handed out until it arrives) or "issue".
+	ToleranceResult string `json:"toleranceResult,omitempty"`
+	// ToleranceDays is the longest a pledged material may take, in working
+	// days from the pledge (default 10).
+	ToleranceDays int `json:"toleranceDays,omitempty"`
+	// PledgeText is what the applicant pledges under 告知承诺制 (default:
+	// the item's conditions); PledgeLimit the short limit a pledged case is
+	// decided in (default 1 working day), PledgeWorkflow the process it runs
+	// under (default "pledge"), PostCheckLimit the time the department has
+	// for the 事中事后核查 after the decision (default 2 months).
+	PledgeText     string `json:"pledgeText,omitempty"`
+	PledgeLimit    Limit  `json:"pledgeLimit"`
+	PledgeWorkflow string `json:"pledgeWorkflow,omitempty"`
+	PostCheckLimit Limit  `json:"postCheckLimit"`
+	// Extension is how much longer the department may take with approval
+	// (行政许可法 Art. 42: 10 working days; 0 = no extension), approved by
+	// ExtensionRole of the implementing department (default dept_head).
+	Extension     int    `json:"extension,omitempty"`
+	ExtensionRole string `json:"extensionRole,omitempty"`
+	// Delivery lists how results may be delivered: "window" (综合窗口领取),
+	// "post" (邮寄; free for items on the 免费邮寄 list), "online" (电子送达
+	// to the wallet / download). Empty: the window, plus post when the item
+	// offers 物流快递 or 免费邮寄.
+	Delivery []string `json:"delivery,omitempty"`
+}
+
+// DeliveryMethods are the ways a result may be delivered.
+var DeliveryMethods = map[string]string{"window": "窗口领取", "post": "邮寄送达", "online": "电子送达"}
+
+// SupplementClocks are the values of Rules.SupplementClock.
+var SupplementClocks = map[string]string{"stop": "补正期间不计算在办理时限内", "restart": "补正材料收到之日起重新计算办理时限"}
+
+// ToleranceResults are the values of Rules.ToleranceResult.
+var ToleranceResults = map[string]string{"hold": "容缺材料补齐前暂缓发放结果", "issue": "容缺材料补齐前可先行发放结果"}
+
+// EffectiveRules are an item's rules with every default filled in.
+func (it *Item) EffectiveRules() Rules {
+	r := it.Rules
+	if r.SupplementLimit.Amount == 0 {
+		r.SupplementLimit = Limit{Amount: 15, Unit: "1"}
+	}
+	if r.SupplementLimit.Unit == "" {
+		r.SupplementLimit.Unit = "1"
+	}
+	if r.SupplementClock == "" {
+		r.SupplementClock = "stop"
+	}
+	if r.ToleranceResult == "" {
+		r.ToleranceResult = "hold"
+	}
+	if r.ToleranceDays == 0 {
+		r.ToleranceDays = 10
+	}
+	if r.PledgeText == "" {
+		r.PledgeText = it.Conditions
+	}
+	if r.PledgeLimit.Unit == "" {
+		r.PledgeLimit = Limit{Amount: 1, Unit: "1"}
+	}
+	if r.PledgeWorkflow == "" {
+		r.PledgeWorkflow = "pledge"
+	}
+	if r.PostCheckLimit.Amount == 0 {
+		r.PostCheckLimit = Limit{Amount: 2, Unit: "5"}
+	}
+	if r.ExtensionRole == "" {
+		r.ExtensionRole = "dept_head"
+	}
+	if len(r.Delivery) == 0 {
+		r.Delivery = []string{"window"}
+		if it.Flags.Express || it.Flags.FreeMail {
+			r.Delivery = append(r.Delivery, "post")
+		}
+	}
+	return r
 }
 
 // Fee says whether and what is charged.

@@ -113,6 +113,7 @@ func Validate(it *Item, env Env) []Problem {
 			c.add("workflow", "办理流程 %q 不存在", it.Workflow)
 		}
 	}
+	checkRules(c, it, env)
 	dept, ok := env.Departments[it.Department]
 	if it.Department == "" {
 		c.add("department", "缺少实施机关")
@@ -438,4 +439,72 @@ func problemsError(msg string, probs []Problem) *apperr.Error {
 		}
 	}
 	return &apperr.Error{Code: apperr.Invalid, Message: msg + probs[0].String(), Fields: fields}
+}
+
+// checkRules checks an item's handling rules (Rules): every value known,
+// every limit sensible, and the rules consistent with the item's flags.
+func checkRules(c *checker, it *Item, env Env) {
+	r := it.Rules
+	if r.SupplementLimit != (Limit{}) {
+		c.limit("rules.supplementLimit", r.SupplementLimit, "补正期限")
+		if r.SupplementLimit.Amount == 0 {
+			c.add("rules.supplementLimit.amount", "补正期限不能为0")
+		}
+	}
+	if r.SupplementClock != "" {
+		c.dict("rules.supplementClock", r.SupplementClock, "补正计时规则", SupplementClocks)
+	}
+	if r.ToleranceResult != "" {
+		c.dict("rules.toleranceResult", r.ToleranceResult, "容缺结果发放规则", ToleranceResults)
+	}
+	if r.ToleranceDays < 0 || r.ToleranceDays > 60 {
+		c.add("rules.toleranceDays", "容缺材料补交期限应在1到60个工作日之间")
+	}
+	if (r.ToleranceResult != "" || r.ToleranceDays != 0) && !it.Flags.Tolerance {
+		c.add("rules.toleranceResult", "未标为容缺受理的事项不能设置容缺规则")
+	}
+	c.optional("rules.pledgeText", r.PledgeText, "承诺内容", 4000)
+	if r.PledgeLimit != (Limit{}) {
+		c.limit("rules.pledgeLimit", r.PledgeLimit, "告知承诺办理时限")
+	}
+	if r.PostCheckLimit != (Limit{}) {
+		c.limit("rules.postCheckLimit", r.PostCheckLimit, "核查时限")
+		if r.PostCheckLimit.Amount == 0 {
+			c.add("rules.postCheckLimit.amount", "核查时限不能为0")
+		}
+	}
+	if (r.PledgeText != "" || r.PledgeWorkflow != "" || r.PledgeLimit != (Limit{}) || r.PostCheckLimit != (Limit{})) && !it.Flags.Pledge {
+		c.add("rules.pledgeText", "未标为告知承诺制的事项不能设置告知承诺规则")
+	}
+	if r.PledgeWorkflow != "" && env.Workflows != nil {
+		if _, ok := env.Workflows[r.PledgeWorkflow]; !ok {
+			c.add("rules.pledgeWorkflow", "告知承诺办理流程 %q 不存在", r.PledgeWorkflow)
+		}
+	}
+	if it.Flags.Pledge && r.PledgeWorkflow == "" && env.Workflows != nil {
+		if _, ok := env.Workflows["pledge"]; !ok {
+			c.add("rules.pledgeWorkflow", "告知承诺制事项须指定办理流程（默认流程 pledge 不存在）")
+		}
+	}
+	if r.Extension < 0 || r.Extension > 60 {
+		c.add("rules.extension", "延期应在0到60个工作日之间")
+	}
+	if r.ExtensionRole != "" && r.ExtensionRole != "dept_head" && r.ExtensionRole != "approver" {
+		c.add("rules.extensionRole", "延期审批角色应为 dept_head（部门负责人）或 approver（审批人员）")
+	}
+	seen := map[string]bool{}
+	for i, d := range r.Delivery {
+		f := fmt.Sprintf("rules.delivery[%d]", i)
+		c.dict(f, d, "送达方式", DeliveryMethods)
+		if seen[d] {
+			c.add(f, "送达方式 %q 重复", d)
+		}
+		seen[d] = true
+		if d == "post" && !it.Flags.Express && !it.Flags.FreeMail {
+			c.add(f, "提供邮寄送达的事项须标为物流快递或免费邮寄")
+		}
+	}
+	if it.Flags.FreeMail && len(r.Delivery) > 0 && !seen["post"] {
+		c.add("rules.delivery", "免费邮寄事项须提供邮寄送达")
+	}
 }

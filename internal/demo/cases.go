@@ -946,7 +946,7 @@ func (pl *planner) fill(p *planned) {
 		return false
 	})
 	for _, m := range it.MaterialsFor(answers) {
-		required := m.Necessity == "必要" && m.Source != "政府部门核发"
+		required := casework.MustSubmit(m)
 		switch {
 		case p.want.status == casework.StatusDraft && r.IntN(3) == 0:
 			// a draft waits for the scans
@@ -1101,7 +1101,17 @@ func (run *runner) act(ctx context.Context, p *planned, st *caseState, m move) e
 	if task == "" {
 		return fail(fmt.Errorf("not offered (case %s, actions %v)", st.c.Status, st.c.Actions))
 	}
-	c, err := run.s.Act(ctx, actor, st.c.ID, casework.ActionInput{Action: m.action, Task: task, Comment: m.comment})
+	var data map[string]any
+	if m.action == "handover" {
+		// The window records who collected the result: the applicant, or
+		// the company's agent.
+		name := st.c.Applicant.Name
+		if st.c.Applicant.Kind == "company" && st.c.Applicant.Agent != "" {
+			name = st.c.Applicant.Agent
+		}
+		data = map[string]any{"collector": map[string]any{"name": name, "idNumber": idNumber(fmt.Sprintf("33012219850715%03d", p.n%1000))}}
+	}
+	c, err := run.s.Act(ctx, actor, st.c.ID, casework.ActionInput{Action: m.action, Task: task, Comment: m.comment, Data: data})
 	if err != nil {
 		return fail(err)
 	}

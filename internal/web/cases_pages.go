@@ -139,7 +139,7 @@ func (s *Server) renderApply(w http.ResponseWriter, r *http.Request, status int,
 	}
 	for _, m := range it.MaterialsFor(d.Answers) {
 		d.Materials = append(d.Materials, materialView{Material: m, Files: kept[m.ID],
-			Required: m.Necessity == "必要" && m.Source != "政府部门核发", Err: e.Fields["materials."+m.ID]})
+			Required: casework.MustSubmit(m), Err: e.Fields["materials."+m.ID]})
 	}
 	pg := page{Title: "在线申请：" + it.Name, Data: d, Error: e.Message, Errors: e.Fields}
 	if d.Window {
