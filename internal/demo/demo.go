@@ -186,16 +186,24 @@ func Load(ctx context.Context, ids *identity.Service) ([]Account, error) {
 			accounts = append(accounts, Account{Username: s.user, Name: s.name, Role: s.label})
 		}
 
+		// E-mail addresses for notices are at example.com (RFC 2606), so
+		// a demo with a real SMTP server configured mails nobody real.
+		// 王秀英 has none: she is told by SMS and in the app.
 		people := []struct {
-			user, name, id17, phone, label string
+			user, name, id17, phone, email, label string
 		}{
-			{"citizen1", "王秀英", "33012219560312002", "13957112345", "个人（70岁，常用大字版）"},
-			{"citizen2", "李建国", "33012219880715301", "13605718866", "个人"},
+			{"citizen1", "王秀英", "33012219560312002", "13957112345", "", "个人（70岁，常用大字版）"},
+			{"citizen2", "李建国", "33012219880715301", "13605718866", "lijianguo@example.com", "个人"},
 		}
 		for _, p := range people {
 			pid, err := sd.Person(ctx, identity.NewPerson{Name: p.name, IDNumber: idNumber(p.id17), Phone: p.phone})
 			if err != nil {
 				return fmt.Errorf("person %s: %w", p.user, err)
+			}
+			if p.email != "" {
+				if err := sd.PersonEmail(ctx, pid, p.email); err != nil {
+					return err
+				}
 			}
 			if _, err := sd.PersonAccount(ctx, p.user, hash, pid, p.name); err != nil {
 				return err
@@ -209,6 +217,9 @@ func Load(ctx context.Context, ids *identity.Service) ([]Account, error) {
 		}
 		agent, err := sd.Person(ctx, identity.NewPerson{Name: "陈晓峰", IDNumber: idNumber("33012219910503401"), Phone: "15867123456"})
 		if err != nil {
+			return err
+		}
+		if err := sd.PersonEmail(ctx, agent, "chenxiaofeng@example.com"); err != nil {
 			return err
 		}
 		company, err := sd.Company(ctx, identity.Company{

@@ -1,0 +1,116 @@
+package identity
+
+import (
+	"context"
+
+	"yiwang/internal/apperr"
+	"yiwang/internal/audit"
+	"yiwang/internal/db"
+	"yiwang/internal/stdcode"
+)
+
+// fieldEmail is the associated data of sealed e-mail addresses.
+const fieldEmail = "people.email"
+
+// Contact is how a person can be told about their cases, as screens show
+// it: masked. An empty value means the person has none.
+type Contact struct {
+	PhoneMasked string `json:"phoneMasked"`
+	EmailMasked string `json:"emailMasked"`
+}
+
+// Contact returns a person's contact details, masked.
+func (s *Service) Contact(ctx context.Context, personID string) (*Contact, error) {
+	c := &Contact{}
+	err := s.DB.QueryRowContext(ctx, `SELECT phone_masked, email_masked FROM people WHERE id = ?`, personID).Scan(&c.PhoneMasked, &c.EmailMasked)
+	if db.IsNoRows(err) {
+		return nil, apperr.New(apperr.NotFound, "未找到该人员")
+	}
+	return c, err
+}
+
+// PhoneIn and EmailIn read a person's name and full phone number or
+// e-mail address ("" when they have none) inside q, for a use case that
+// sends them something and records the read in its own audit entry in that
+// same transaction. Nothing is audited here.
+func (s *Service) PhoneIn(ctx context.Context, q db.Querier, personID string) (name, phone string, err error) {
+	return s.sealedIn(ctx, q, personID, `SELECT name, phone_enc FROM people WHERE id = ?`, fieldPhone)
+}
+
+func (s *Service) EmailIn(ctx context.Context, q db.Querier, personID string) (name, email string, err error) {
+	return s.sealedIn(ctx, q, personID, `SELECT name, email_enc FROM people WHERE id = ?`, fieldEmail)
+}
+
+func (s *Service) sealedIn(ctx context.Context, q db.Querier, personID, query, field string) (name, value string, err error) {
+	var sealed string
+	err = q.QueryRowContext(ctx, query, personID).Scan(&name, &sealed)
+	if db.IsNoRows(err) {
+		return "", "", apperr.New(apperr.NotFound, "未找到该人员")
+	}
+	if err != nil {
+		return "", "", err
+	}
+	value, err = s.Box.Open(field, sealed)
+	return name, value, err
+}
+
+// SetEmail sets (or, with "", removes) the e-mail address at which the
+// person behind the caller's account is told about their cases. Company
+// accounts set the address of their agent.
+func (s *Service) SetEmail(ctx context.Context, actor *Principal, email string) (*Contact, error) {
+	if actor == nil {
+		return nil, apperr.New(apperr.Unauthenticated, "请先登录")
+	}
+	if actor.PersonID == "" {
+		return nil, apperr.New(apperr.Forbidden, "工作人员账号不接收办件通知")
+	}
+	email = stdcode.NormalizeEmail(email)
+	if email != "" {
+		if err := stdcode.ValidateEmail(email); err != nil {
+			return nil, &apperr.Error{Code: apperr.Invalid, Message: err.Error(), Fields: map[string]string{"email": err.Error()}}
+		}
+	}
+	err := s.DB.InTx(ctx, func(tx *db.Tx) error {
+		masked, err := s.storeEmail(ctx, tx, actor.PersonID, email)
+		if err != nil {
+			return err
+		}
+		return audit.Append(ctx, tx, s.now(), audit.Entry{Action: "person.email_set", ObjectType: "person", ObjectID: actor.PersonID,
+			Detail: map[string]any{"email": masked}})
+	})
+	if err != nil {
+		return nil, err
+	}
+	return s.Contact(ctx, actor.PersonID)
+}
+
+// storeEmail seals and stores a person's e-mail address and returns it masked.
+func (s *Service) storeEmail(ctx context.Context, tx *db.Tx, personID, email string) (string, error) {
+	enc, masked := "", ""
+	if email != "" {
+		var err error
+		if enc, err = s.Box.Seal(fieldEmail, email); err != nil {
+			return "", err
+		}
+		masked = stdcode.MaskEmail(email)
+	}
+	r, err := tx.ExecContext(ctx, `UPDATE people SET email_enc = ?, email_masked = ? WHERE id = ?`, enc, masked, personID)
+	if err != nil {
+		return "", err
+	}
+	if n, _ := r.RowsAffected(); n == 0 {
+		return "", apperr.New(apperr.NotFound, "未找到该人员")
+	}
+	return masked, nil
+}
+
+// PersonEmail gives a person an e-mail address for notices (validated
+// like SetEmail).
+func (sd Seeder) PersonEmail(ctx context.Context, personID, email string) error {
+	email = stdcode.NormalizeEmail(email)
+	if err := stdcode.ValidateEmail(email); err != nil {
+		return apperr.Wrap(apperr.Invalid, err.Error(), err)
+	}
+	_, err := sd.S.storeEmail(ctx, sd.Tx, personID, email)
+	return err
+}
