@@ -18,6 +18,10 @@ var NoticeKinds = map[string]string{
 	"acceptance": "受理通知书",
 	"refusal":    "不予受理通知书",
 	"decision":   "办结通知书",
+	"supplement": "补正材料通知书（一次性告知）",
+	"tolerance":  "容缺受理承诺书",
+	"pledge":     "告知承诺书",
+	"revocation": "撤销行政许可决定书",
 }
 
 func cnDate(t time.Time) string {
@@ -50,6 +54,12 @@ func (s *Service) Notice(ctx context.Context, actor *identity.Principal, ref, ki
 		return nil, "", apperr.New(apperr.Conflict, "办件未被不予受理，没有不予受理通知书")
 	case kind == "decision" && c.DecidedAt == nil:
 		return nil, "", apperr.New(apperr.Conflict, "办件尚未办结")
+	case kind == "supplement" && lastSupplement(c) == nil:
+		return nil, "", apperr.New(apperr.Conflict, "办件没有补正告知")
+	case (kind == "tolerance" || kind == "pledge") && pledgeOf(c, kind) == nil:
+		return nil, "", apperr.New(apperr.Conflict, "办件没有这份承诺书")
+	case kind == "revocation" && c.RevokedAt == nil:
+		return nil, "", apperr.New(apperr.Conflict, "办件的决定未被撤销")
 	}
 	d, err := pdf.New(title, "一网通办 · 办件编号 "+c.No)
 	if err != nil {
@@ -103,6 +113,39 @@ func (s *Service) Notice(ctx context.Context, actor *identity.Principal, ref, ki
 		d.Para(fmt.Sprintf("　　你（单位）于%s提出的“%s”申请，经审查，不予受理。理由如下：", cnDate(derefTime(c.SubmittedAt)), c.Item.Name), 11)
 		d.Para("　　"+reason, 11)
 		d.Para(fmt.Sprintf("　　如不服本决定，可以自收到本通知书之日起六十日内向%s的上一级主管部门或桐庐县人民政府申请行政复议，也可以自收到本通知书之日起六个月内依法向人民法院提起行政诉讼。", dept), 11)
+	case "supplement":
+		sp := lastSupplement(c)
+		d.Para(who+"：", 11)
+		d.Para(fmt.Sprintf("　　你（单位）于%s提出的“%s”申请（办件编号 %s），经审查，申请材料不齐全或者不符合法定形式。根据《中华人民共和国行政许可法》第三十二条的规定，现一次性告知你（单位）需要补正的全部内容如下：", cnDate(derefTime(c.SubmittedAt)), c.Item.Name, c.No), 11)
+		var rows [][]string
+		for i, m := range sp.Materials {
+			rows = append(rows, []string{fmt.Sprint(i + 1), m.Name, m.Reason})
+		}
+		d.Table([]string{"序号", "需补正的材料", "补正原因及要求"}, []float64{0.08, 0.42, 0.5}, rows)
+		if sp.Reason != "" {
+			d.Para("　　其他说明："+sp.Reason, 11)
+		}
+		d.Para(fmt.Sprintf("　　请于%s前通过一网通办网上补正，或到政务服务中心综合窗口提交补正材料。补正期间不计入办理时限；逾期未补正的，视为放弃申请，按“补正不来”办结。", sp.Due), 11)
+	case "tolerance", "pledge":
+		p := pledgeOf(c, kind)
+		d.Para("　　"+p.Text, 11)
+		d.Space(6)
+		how := "本人通过一网通办实名账号在线签署"
+		if p.How == "paper" {
+			how = "本人于综合窗口当场书面签署"
+		}
+		d.Field("承诺人", p.Signer)
+		d.Field("签署方式", how)
+		d.Field("签署时间", cnTime(p.SignedAt))
+		d.Field("承诺书摘要（SHA-256）", p.Digest)
+		if p.BrokenAt != nil {
+			d.Para(fmt.Sprintf("　　经核查，承诺人未履行上述承诺（%s）：%s", cnDate(*p.BrokenAt), p.BrokenReason), 11)
+		}
+	case "revocation":
+		d.Para(who+"：", 11)
+		d.Para(fmt.Sprintf("　　你（单位）以告知承诺方式申请的“%s”（办件编号 %s），本机关已于%s依承诺作出准予决定。经事中事后核查，你（单位）的实际情况与承诺内容不符：", c.Item.Name, c.No, cnDate(derefTime(c.DecidedAt))), 11)
+		d.Para("　　"+c.RevokeReason, 11)
+		d.Para("　　根据《中华人民共和国行政许可法》第六十九条及告知承诺制的有关规定，决定撤销该准予决定，并将虚假承诺的情况记入信用记录。如不服本决定，可以自收到本决定书之日起六十日内依法申请行政复议，或者六个月内依法向人民法院提起行政诉讼。", 11)
 	case "decision":
 		d.Para(who+"：", 11)
 		result := c.ResultName
@@ -113,7 +156,17 @@ func (s *Service) Notice(ctx context.Context, actor *identity.Principal, ref, ki
 			}
 			d.Para("　　如不服本决定，可以自收到本通知书之日起六十日内依法申请行政复议，或者六个月内依法向人民法院提起行政诉讼。", 11)
 		} else {
-			d.Para("　　请按您选择的方式领取办理结果：到政务服务中心综合出件窗口领取时请携带本人有效身份证件。", 11)
+			switch c.Delivery.Method {
+			case "post":
+				d.Para("　　办理结果将免费邮寄至您指定的地址："+c.Delivery.Address+"。寄出后将以短信告知运单号。", 11)
+			case "online":
+				d.Para("　　办理结果已电子送达，可在一网通办“我的证照”中查看、下载，与纸质结果具有同等效力。", 11)
+			default:
+				d.Para("　　请到政务服务中心综合出件窗口领取办理结果，领取时请携带本人有效身份证件；委托他人领取的，另带授权委托书和受托人身份证件。", 11)
+			}
+			if c.Delivery.Held {
+				d.Para("　　您以容缺方式申请，承诺的材料补齐前，办理结果暂缓发放。", 11)
+			}
 		}
 	}
 	d.Space(24)
@@ -124,6 +177,10 @@ func (s *Service) Notice(ctx context.Context, actor *identity.Principal, ref, ki
 		at = *c.AcceptedAt
 	case kind == "refusal" || kind == "decision":
 		at = derefTime(c.DecidedAt)
+	case kind == "revocation":
+		at = *c.RevokedAt
+	case kind == "supplement":
+		at = lastSupplement(c).StartedAt
 	case c.SubmittedAt != nil:
 		at = *c.SubmittedAt
 	}
@@ -158,4 +215,23 @@ func lastComment(c *Case) string {
 		}
 	}
 	return ""
+}
+
+// lastSupplement is the case's latest 补正 notice.
+func lastSupplement(c *Case) *ProcedureView {
+	for i := len(c.Procedures) - 1; i >= 0; i-- {
+		if c.Procedures[i].Kind == "supplement" {
+			return &c.Procedures[i]
+		}
+	}
+	return nil
+}
+
+func pledgeOf(c *Case, kind string) *PledgeView {
+	for i := range c.Pledges {
+		if c.Pledges[i].Kind == kind {
+			return &c.Pledges[i]
+		}
+	}
+	return nil
 }

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"regexp"
 	"slices"
@@ -209,24 +210,32 @@ func (s *Service) checkExtras(actor *identity.Principal, app *Application, it *c
 		f.Add("delivery.method", fmt.Sprintf("本事项的结果送达方式为：%s", strings.Join(names, "、")))
 	case d.Method == "post":
 		pt := postal{Recipient: strings.TrimSpace(d.Recipient), Phone: stdcode.NormalizePhone(d.Phone), Address: strings.TrimSpace(d.Address)}
+		pf := apperr.FieldErrors{}
 		if n := utf8.RuneCountInString(pt.Recipient); n < 2 || n > 30 {
-			f.Add("delivery.recipient", "请填写收件人姓名")
+			pf.Add("delivery.recipient", "请填写收件人姓名")
 		}
 		if err := stdcode.ValidateMobile(pt.Phone); err != nil {
-			f.Add("delivery.phone", "请填写收件人的手机号码")
+			pf.Add("delivery.phone", "请填写收件人的手机号码")
 		}
 		if n := utf8.RuneCountInString(pt.Address); n < 8 || n > 200 {
-			f.Add("delivery.address", "请填写详细的邮寄地址（省市县、街道、门牌号）")
+			pf.Add("delivery.address", "请填写详细的邮寄地址（省市县、街道、门牌号）")
 		}
-		if f.Err() == nil {
-			b, _ := json.Marshal(pt)
-			sealed, err := s.Box.Seal(fieldDelivery, string(b))
-			if err != nil {
-				return nil, err
+		var perr *apperr.Error
+		if errors.As(pf.Err(), &perr) {
+			if full {
+				for k, v := range perr.Fields {
+					f.Add(k, v)
+				}
 			}
-			x.sealed = sealed
-			x.masked = fmt.Sprintf("%s（%s）%s", stdcode.MaskName(pt.Recipient), stdcode.MaskPhone(pt.Phone), maskAddress(pt.Address))
+			break // a draft keeps the choice; the address is asked for at submission
 		}
+		b, _ := json.Marshal(pt)
+		sealed, err := s.Box.Seal(fieldDelivery, string(b))
+		if err != nil {
+			return nil, err
+		}
+		x.sealed = sealed
+		x.masked = fmt.Sprintf("%s（%s）%s", stdcode.MaskName(pt.Recipient), stdcode.MaskPhone(pt.Phone), maskAddress(pt.Address))
 	default:
 		if d.Recipient != "" || d.Address != "" || d.Phone != "" {
 			f.Add("delivery.address", "只有邮寄送达需要填写地址")
@@ -385,7 +394,7 @@ func (s *Service) deliveryData(a *ActionDef, in ActionInput, c *caseRow, now tim
 		}
 		b, _ := json.Marshal(map[string]string{"collector": name, "idNumberMasked": stdcode.MaskIDNumber(id), "idNumberEnc": sealed})
 		p.Name, p.Data = "窗口领取", string(b)
-		note = fmt.Sprintf("领取人：%s（%s）", name, stdcode.MaskIDNumber(id))
+		note = fmt.Sprintf("领取人：%s（%s）", stdcode.MaskName(name), stdcode.MaskIDNumber(id))
 		return p, note, extra, nil
 	}
 	carrier := strings.TrimSpace(d.Carrier)

@@ -23,6 +23,14 @@ type applicationRequest struct {
 	Materials   []casework.MaterialRef     `json:"materials,omitempty"`
 	Submit      bool                       `json:"submit"`
 	Applicant   *casework.ApplicantInput   `json:"applicant,omitempty"`
+	// Mode "pledge" applies under 告知承诺制, signed by pledge: true.
+	Mode   string `json:"mode,omitempty"`
+	Pledge bool   `json:"pledge,omitempty"`
+	// Deferred are 容缺 materials to come later, pledged by
+	// tolerancePledge: true.
+	Deferred        []casework.DeferredInput `json:"deferred,omitempty"`
+	TolerancePledge bool                     `json:"tolerancePledge,omitempty"`
+	Delivery        *casework.DeliveryInput  `json:"delivery,omitempty"`
 }
 
 type actionRequest struct {
@@ -124,7 +132,8 @@ func (req *applicationRequest) application() (casework.Application, error) {
 		return casework.Application{}, err
 	}
 	return casework.Application{Item: req.Item, ItemVersion: req.ItemVersion, Situation: req.Situation, Form: values,
-		Materials: req.Materials, Submit: req.Submit, Applicant: req.Applicant}, nil
+		Materials: req.Materials, Submit: req.Submit, Applicant: req.Applicant, Mode: req.Mode, Pledge: req.Pledge,
+		Deferred: req.Deferred, TolerancePledge: req.TolerancePledge, Delivery: req.Delivery}, nil
 }
 
 func (s *Server) apiCreateCase(w http.ResponseWriter, r *http.Request) error {

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/url"
 	"sort"
+	"strconv"
 	"strings"
 
 	"yiwang/internal/apperr"
@@ -73,6 +74,14 @@ type applyData struct {
 	Person    *identity.Person
 	Company   *identity.Company
 	MaxMB     int64
+	// Rules are the item's handling rules (容缺, 告知承诺, delivery);
+	// Posted what the form last sent, to show the choices again.
+	Rules      catalog.Rules
+	Posted     url.Values
+	Deliveries []catalog.Option
+	// ExtraErrs are the problems of the choices (容缺 dates, pledges,
+	// delivery) that have no single field.
+	ExtraErrs []string
 }
 
 // errNotForStaff keeps staff on their own pages.
@@ -141,6 +150,28 @@ func (s *Server) renderApply(w http.ResponseWriter, r *http.Request, status int,
 		d.Materials = append(d.Materials, materialView{Material: m, Files: kept[m.ID],
 			Required: casework.MustSubmit(m), Err: e.Fields["materials."+m.ID]})
 	}
+	d.Rules, d.Posted = it.EffectiveRules(), values
+	if d.Posted == nil {
+		d.Posted = url.Values{}
+	}
+	if d.Draft != nil && d.Posted.Get("delivery.method") == "" {
+		d.Posted.Set("delivery.method", d.Draft.Delivery.Method)
+		d.Posted.Set("mode", d.Draft.Mode)
+	}
+	d.Deliveries = nil
+	for _, m := range d.Rules.Delivery {
+		label := catalog.DeliveryMethods[m]
+		if m == "post" && it.Flags.FreeMail {
+			label += "（免费邮寄）"
+		}
+		d.Deliveries = append(d.Deliveries, catalog.Option{ID: m, Label: label})
+	}
+	for k, v := range e.Fields {
+		if strings.HasPrefix(k, "deferred[") {
+			d.ExtraErrs = append(d.ExtraErrs, v)
+		}
+	}
+	sort.Strings(d.ExtraErrs)
 	pg := page{Title: "在线申请：" + it.Name, Data: d, Error: e.Message, Errors: e.Fields}
 	if d.Window {
 		pg.Title = "窗口收件：" + it.Name
@@ -299,6 +330,12 @@ func (s *Server) readApplication(w http.ResponseWriter, r *http.Request) (*appli
 func (af *applicationForm) application(e *catalog.Entry, submit bool) casework.Application {
 	app := casework.Application{Item: e.Item.Code, Situation: map[string]string{}, Form: catalog.Values{}, Materials: af.refs, Submit: submit}
 	fmt.Sscan(af.values.Get("itemVersion"), &app.ItemVersion)
+	v := af.values
+	app.Mode, app.Pledge = v.Get("mode"), v.Get("pledge") != ""
+	app.Deferred, app.TolerancePledge = deferredOf(v), v.Get("tolerancePledge") != ""
+	if m := v.Get("delivery.method"); m != "" {
+		app.Delivery = &casework.DeliveryInput{Method: m, Recipient: v.Get("delivery.recipient"), Phone: v.Get("delivery.phone"), Address: v.Get("delivery.address")}
+	}
 	for k, vs := range af.values {
 		switch {
 		case strings.HasPrefix(k, "s."):
@@ -530,9 +567,12 @@ type caseData struct {
 	Applicant bool // the viewer is the applicant
 	Staff     bool
 	Tasks     []actionGroup
-	Notices   []noticeLink
-	FormRows  []formRow
-	Situation []formRow
+	// CaseActions are the case procedures open to the viewer (补正,
+	// 特别程序, 延期, 撤回, 作废, 补交材料).
+	CaseActions []casework.ActionView
+	Notices     []noticeLink
+	FormRows    []formRow
+	Situation   []formRow
 }
 
 type actionGroup struct {
@@ -560,6 +600,9 @@ func (s *Server) renderCase(w http.ResponseWriter, r *http.Request, status int, 
 	byTask := map[string]*actionGroup{}
 	for _, a := range c.Actions {
 		if a.Task == "" {
+			if a.Action != "submit" {
+				d.CaseActions = append(d.CaseActions, a)
+			}
 			continue
 		}
 		g := byTask[a.Task]
@@ -585,6 +628,18 @@ func (s *Server) renderCase(w http.ResponseWriter, r *http.Request, status int, 
 			d.Notices = append(d.Notices, noticeLink{"refusal", casework.NoticeKinds["refusal"]})
 		} else if c.DecidedAt != nil {
 			d.Notices = append(d.Notices, noticeLink{"decision", casework.NoticeKinds["decision"]})
+		}
+		for _, p := range c.Procedures {
+			if p.Kind == "supplement" {
+				d.Notices = append(d.Notices, noticeLink{"supplement", casework.NoticeKinds["supplement"]})
+				break
+			}
+		}
+		for _, p := range c.Pledges {
+			d.Notices = append(d.Notices, noticeLink{p.Kind, casework.NoticeKinds[p.Kind]})
+		}
+		if c.RevokedAt != nil {
+			d.Notices = append(d.Notices, noticeLink{"revocation", casework.NoticeKinds["revocation"]})
 		}
 	}
 	if it, form, err := s.Catalog.Version(r.Context(), c.Item.Code, c.Item.Version); err == nil {
@@ -639,12 +694,22 @@ func fieldDisplay(fl catalog.Field, vs []string) string {
 }
 
 func (s *Server) caseAct(w http.ResponseWriter, r *http.Request) error {
-	if err := parseForm(w, r); err != nil {
+	// Supplements come with files (multipart); every other action is a
+	// plain form.
+	af, err := s.readApplication(w, r)
+	if err != nil {
+		var e *apperr.Error
+		if errors.As(err, &e) && (e.Code == apperr.Invalid || e.Code == apperr.TooLarge) {
+			r.PostForm = url.Values{}
+			return s.renderCase(w, r, statusOf(e.Code), e)
+		}
 		return err
 	}
-	f := r.PostForm
+	f := af.values
+	r.PostForm = f
 	ref := r.PathValue("ref")
-	c, err := s.Cases.Act(r.Context(), principal(r), ref, casework.ActionInput{Action: f.Get("action"), Task: f.Get("task"), Comment: f.Get("comment")})
+	in := casework.ActionInput{Action: f.Get("action"), Task: f.Get("task"), Comment: f.Get("comment"), Data: actionData(f, af.refs)}
+	c, err := s.Cases.Act(r.Context(), principal(r), ref, in)
 	if err != nil {
 		var e *apperr.Error
 		if errors.As(err, &e) && (e.Code == apperr.Invalid || e.Code == apperr.Conflict || e.Code == apperr.Forbidden) {
@@ -657,11 +722,72 @@ func (s *Server) caseAct(w http.ResponseWriter, r *http.Request) error {
 		to = "/cases/" + c.ID
 	}
 	msg := "已办理：" + c.StatusName
-	if f.Get("action") == "submit" {
+	switch f.Get("action") {
+	case "submit":
 		msg = fmt.Sprintf("申请已提交。办件编号：%s，查询密码：%s", c.No, c.QueryPassword)
+	case "supply":
+		msg = "材料已提交，办件继续办理"
+	case "supplement":
+		msg = "已一次性告知补正，等待申请人补正材料"
 	}
 	s.redirect(w, r, to, msg)
 	return nil
+}
+
+// actionData is the data of an action posted from the case page: the
+// fields of its form, by action.
+func actionData(f url.Values, refs []casework.MaterialRef) map[string]any {
+	num := func(k string) any {
+		v := strings.TrimSpace(f.Get(k))
+		if n, err := strconv.Atoi(v); err == nil {
+			return n
+		}
+		return v // the service says what is wrong with it
+	}
+	switch f.Get("action") {
+	case "supplement":
+		items := []any{}
+		for _, id := range f["m"] {
+			items = append(items, map[string]any{"material": id, "reason": f.Get("reason." + id)})
+		}
+		return map[string]any{"materials": items}
+	case "supply":
+		items := []any{}
+		for _, ref := range refs {
+			items = append(items, map[string]any{"material": ref.Material, "file": ref.File})
+		}
+		return map[string]any{"materials": items}
+	case "special-start":
+		return map[string]any{"procedure": f.Get("procedure"), "days": num("days")}
+	case "extend":
+		return map[string]any{"days": num("days")}
+	case "handover":
+		return map[string]any{"collector": map[string]any{"name": f.Get("collector.name"), "idNumber": f.Get("collector.idNumber")}}
+	case "post":
+		return map[string]any{"carrier": f.Get("carrier"), "trackingNo": f.Get("trackingNo")}
+	case "submit":
+		var deferred []any
+		for _, d := range deferredOf(f) {
+			deferred = append(deferred, map[string]any{"material": d.Material, "due": d.Due})
+		}
+		if len(deferred) == 0 && f.Get("pledge") == "" {
+			return nil
+		}
+		return map[string]any{"deferred": deferred, "tolerancePledge": f.Get("tolerancePledge") != "", "pledge": f.Get("pledge") != ""}
+	}
+	return nil
+}
+
+// deferredOf reads the 容缺 dates of an application form ("defer.<id>").
+func deferredOf(f url.Values) []casework.DeferredInput {
+	var out []casework.DeferredInput
+	for k, vs := range f {
+		if id, ok := strings.CutPrefix(k, "defer."); ok && strings.TrimSpace(vs[0]) != "" {
+			out = append(out, casework.DeferredInput{Material: id, Due: strings.TrimSpace(vs[0])})
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Material < out[j].Material })
+	return out
 }
 
 func (s *Server) caseNotice(w http.ResponseWriter, r *http.Request) error {

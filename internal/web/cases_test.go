@@ -12,6 +12,7 @@ import (
 	"sync"
 	"testing"
 
+	"yiwang/internal/casework"
 	"yiwang/internal/catalog"
 	"yiwang/internal/demo"
 	"yiwang/internal/files/filestest"
@@ -55,7 +56,7 @@ func (c *apiClient) application(e *catalog.Entry, kind string) map[string]any {
 	}
 	var mats []map[string]string
 	for _, m := range e.Item.MaterialsFor(sit) {
-		if m.Necessity == "必要" && m.Source != "政府部门核发" {
+		if casework.MustSubmit(m) {
 			r := c.postFile(filePart(m.ID+".pdf", filestest.PDF()))
 			if r.Status != http.StatusCreated {
 				c.t.Fatalf("upload: %d %s", r.Status, r.Raw)
@@ -70,6 +71,14 @@ func (c *apiClient) act(no, action, comment string) apiResp {
 	c.t.Helper()
 	return c.call("POST", "/api/v1/cases/"+no+"/actions", map[string]string{"action": action, "comment": comment})
 }
+
+func (c *apiClient) actData(no, action, comment string, data map[string]any) apiResp {
+	c.t.Helper()
+	return c.call("POST", "/api/v1/cases/"+no+"/actions", map[string]any{"action": action, "comment": comment, "data": data})
+}
+
+// collectorData is what a hand-over at the window records.
+var collectorData = map[string]any{"collector": map[string]any{"name": "李建国", "idNumber": "330122198807154518"}}
 
 func TestCasesAPILifecycle(t *testing.T) {
 	eachDemoDB(t, func(t *testing.T, a *testApp) {
@@ -137,7 +146,7 @@ func TestCasesAPILifecycle(t *testing.T) {
 			QueryPassword string
 		}
 		_ = json.Unmarshal([]byte(got.Raw), &c)
-		if c.Status != "accepted" || c.Deadline.Promised.Due == "" || c.Deadline.Legal.Due == "" || len(c.Timeline) != 2 || c.Licences == nil || len(c.Actions) != 0 || len(c.QueryPassword) != 6 {
+		if c.Status != "accepted" || c.Deadline.Promised.Due == "" || c.Deadline.Legal.Due == "" || len(c.Timeline) != 2 || c.Licences == nil || len(c.Actions) != 1 || c.Actions[0]["action"] != "withdraw" || len(c.QueryPassword) != 6 {
 			t.Fatalf("accepted case as the applicant sees it: %s", got.Raw)
 		}
 		inbox := approver.call("GET", "/api/v1/inbox", nil)
@@ -150,7 +159,10 @@ func TestCasesAPILifecycle(t *testing.T) {
 		if r := head.act(no, "approve", ""); r.Status != 200 || r.str("status") != "closed" || r.str("resultCode") != "6" {
 			t.Fatalf("approve: %d %s", r.Status, r.Raw)
 		}
-		if r := clerk.act(no, "handover", ""); r.Status != 200 || r.str("status") != "collected" {
+		if r := clerk.act(no, "handover", ""); r.Status != 400 || !strings.Contains(r.Raw, "data.collector.name") {
+			t.Fatalf("handover without the collector: %d %s", r.Status, r.Raw)
+		}
+		if r := clerk.actData(no, "handover", "", collectorData); r.Status != 200 || r.str("status") != "collected" {
 			t.Fatalf("handover: %d %s", r.Status, r.Raw)
 		}
 		// Lists.
@@ -380,7 +392,7 @@ func TestApplicationPages(t *testing.T) {
 		fields.Set("keep.application", keep)
 		files := map[string][]byte{}
 		for _, m := range e.Item.MaterialsFor(catalog.Answers{"kind": "new", "subject": "individual"}) {
-			if m.Necessity == "必要" && m.ID != "application" {
+			if (m.Necessity == "必要" || m.Necessity == "容缺") && m.ID != "application" {
 				files["m."+m.ID] = filestest.PDF()
 			}
 		}
@@ -484,7 +496,7 @@ func TestDeskIntakePages(t *testing.T) {
 		}
 		files := map[string][]byte{}
 		for _, m := range e.Item.MaterialsFor(sit) {
-			if m.Necessity == "必要" && m.Source != "政府部门核发" {
+			if casework.MustSubmit(m) {
 				files["m."+m.ID] = filestest.PDF()
 			}
 		}
