@@ -325,6 +325,11 @@ type InboxRow struct {
 	CaseDue    string     `json:"caseDue,omitempty"`
 	Overdue    bool       `json:"overdue"`
 	Remaining  *int       `json:"remaining,omitempty"` // working days left on the task
+	// Tolerance: 容缺 materials are still to come; Pledge: applied under
+	// 告知承诺制; Paused: the case waits (补正, 特别程序) with its clocks stopped.
+	Tolerance bool `json:"tolerance"`
+	Pledge    bool `json:"pledge"`
+	Paused    bool `json:"paused"`
 }
 
 func newID() string { return uuid.Must(uuid.NewV7()).String() }

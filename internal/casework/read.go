@@ -564,9 +564,12 @@ func (s *Service) Inbox(ctx context.Context, actor *identity.Principal, f InboxF
 		status                   Status
 		due                      *time.Time
 		unit                     string
+		mode                     string
+		deferred                 int
+		paused                   *time.Time
 	}
 	info := make(map[string]caseInfo, len(page))
-	rows, err := s.DB.QueryContext(ctx, `SELECT id, case_no, item_name, applicant_name, status, channel, promised_due_at, promised_unit
+	rows, err := s.DB.QueryContext(ctx, `SELECT id, case_no, item_name, applicant_name, status, channel, promised_due_at, promised_unit, mode, deferred_open, paused_at
 		FROM cases WHERE id IN (`+strings.TrimSuffix(strings.Repeat("?, ", len(ids)), ", ")+`)`, ids...)
 	if err != nil {
 		return nil, err
@@ -574,7 +577,7 @@ func (s *Service) Inbox(ctx context.Context, actor *identity.Principal, f InboxF
 	for rows.Next() {
 		var id string
 		var ci caseInfo
-		if err := rows.Scan(&id, &ci.no, &ci.item, &ci.applicant, &ci.status, &ci.channel, &ci.due, &ci.unit); err != nil {
+		if err := rows.Scan(&id, &ci.no, &ci.item, &ci.applicant, &ci.status, &ci.channel, &ci.due, &ci.unit, &ci.mode, &ci.deferred, &ci.paused); err != nil {
 			rows.Close()
 			return nil, err
 		}
@@ -588,10 +591,11 @@ func (s *Service) Inbox(ctx context.Context, actor *identity.Principal, f InboxF
 	for _, t := range page {
 		ci := info[t.caseID]
 		r := InboxRow{Task: t.id, Step: t.step, StepName: t.stepName, Since: t.created, DueAt: t.due, CaseNo: deref(ci.no), Item: ci.item,
-			Applicant: ci.applicant, Status: ci.status, StatusName: StatusNames[ci.status], Channel: ci.channel}
+			Applicant: ci.applicant, Status: ci.status, StatusName: StatusNames[ci.status], Channel: ci.channel,
+			Pledge: ci.mode == ModePledge, Tolerance: ci.deferred > 0, Paused: ci.paused != nil}
 		if t.due != nil {
 			r.Due = dueText(*t.due, "1")
-			r.Overdue = !now.Before(*t.due)
+			r.Overdue = !now.Before(*t.due) && ci.paused == nil
 			if n, _, err := tab.WorkingDaysBetween(now, t.due.Add(-time.Nanosecond)); err == nil {
 				r.Remaining = &n
 			}
