@@ -258,6 +258,16 @@ func (s *Server) adminClockMove(w http.ResponseWriter, r *http.Request) error {
 	default:
 		return s.clockPage(w, r, http.StatusBadRequest, "请选择要调整的时间")
 	}
-	s.redirect(w, r, "/admin/clock", "平台时钟已调整为 "+s.Clock.Now().In(calendar.Shanghai).Format("2006-01-02 15:04"))
+	// What the new time decides happens at once: supplements that ran out
+	// close, 容缺 reminders go out.
+	rep, err := s.Cases.Sweep(r.Context())
+	if err != nil {
+		return err
+	}
+	msg := "平台时钟已调整为 " + s.Clock.Now().In(calendar.Shanghai).Format("2006-01-02 15:04")
+	if rep.Unsupplemented > 0 || rep.Reminded > 0 {
+		msg += fmt.Sprintf("；%d 件补正期满办结，%d 项容缺材料已提醒", rep.Unsupplemented, rep.Reminded)
+	}
+	s.redirect(w, r, "/admin/clock", msg)
 	return nil
 }
