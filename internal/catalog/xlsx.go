@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -83,7 +84,57 @@ func listCol[T any](head string, p func(*T) *[]string) col[T] {
 	}}
 }
 
-var itemCols = []col[Item]{
+// blankZero writes 0 as an empty cell, for numbers whose 0 means "the
+// default"; an empty cell reads back as 0.
+func blankZero[T any](c col[T]) col[T] {
+	get := c.get
+	c.get = func(t *T) string {
+		if v := get(t); v != "0" {
+			return v
+		}
+		return ""
+	}
+	return c
+}
+
+// ruleLimitCols are the amount and unit columns of a rule's limit, both
+// empty for the zero limit (the default).
+func ruleLimitCols(head string, p func(*Item) *Limit) []col[Item] {
+	amount := intCol(head, func(i *Item) *int { return &p(i).Amount })
+	get := amount.get
+	amount.get = func(i *Item) string {
+		if *p(i) == (Limit{}) {
+			return ""
+		}
+		return get(i)
+	}
+	return []col[Item]{amount, strCol(head+"单位", func(i *Item) *string { return &p(i).Unit })}
+}
+
+// ruleCols are the item's rules (Rules). A workbook without them (written
+// before they existed) reads as an item with the default rules.
+var ruleCols = slices.Concat(
+	ruleLimitCols("补正期限", func(i *Item) *Limit { return &i.Rules.SupplementLimit }),
+	[]col[Item]{
+		strCol("补正计时规则", func(i *Item) *string { return &i.Rules.SupplementClock }),
+		strCol("容缺结果发放规则", func(i *Item) *string { return &i.Rules.ToleranceResult }),
+		blankZero(intCol("容缺补交期限（工作日）", func(i *Item) *int { return &i.Rules.ToleranceDays })),
+		strCol("承诺内容", func(i *Item) *string { return &i.Rules.PledgeText }),
+	},
+	ruleLimitCols("告知承诺办理时限", func(i *Item) *Limit { return &i.Rules.PledgeLimit }),
+	[]col[Item]{strCol("告知承诺流程", func(i *Item) *string { return &i.Rules.PledgeWorkflow })},
+	ruleLimitCols("核查时限", func(i *Item) *Limit { return &i.Rules.PostCheckLimit }),
+	[]col[Item]{
+		blankZero(intCol("可延期（工作日）", func(i *Item) *int { return &i.Rules.Extension })),
+		strCol("延期审批角色", func(i *Item) *string { return &i.Rules.ExtensionRole }),
+		listCol("送达方式", func(i *Item) *[]string { return &i.Rules.Delivery }),
+	},
+)
+
+// itemCols are every column of the items sheet: the item's own, then its rules.
+var itemCols = slices.Concat(itemOwnCols, ruleCols)
+
+var itemOwnCols = []col[Item]{
 	strCol("业务办理项编码", func(i *Item) *string { return &i.Code }),
 	strCol("实施编码", func(i *Item) *string { return &i.ImplCode }),
 	strCol("基本编码", func(i *Item) *string { return &i.BaseCode }),
@@ -462,7 +513,7 @@ func ReadXLSX(r io.Reader) (*File, []RowProblem, error) {
 	defer x.Close()
 	sr := &sheetReader{x: x}
 	f := &File{Format: Format}
-	rows, nums := sr.rows(sheetItems, true, append([]string{rowKey}, headNames(itemCols)...))
+	rows, nums := sr.rows(sheetItems, true, append([]string{rowKey}, headNames(itemOwnCols)...))
 	for i, m := range rows {
 		if m[rowKey] != strconv.Itoa(i+1) {
 			sr.fail(sheetItems, nums[i], rowKey, fmt.Sprintf("事项序号应从1起连续编号，此行应为 %d", i+1))

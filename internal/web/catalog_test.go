@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"bytes"
+	"encoding/json"
 	"mime/multipart"
 	"net/http"
 	"net/url"
@@ -266,12 +267,25 @@ func TestGuidePDF(t *testing.T) {
 }
 
 func TestCatalogueXLSXRoundTrip(t *testing.T) {
+	// The first item carries every handling rule, so the round trip covers them.
+	var file map[string]any
+	if err := json.Unmarshal([]byte(smallCatalogue(t)), &file); err != nil {
+		t.Fatal(err)
+	}
+	rules := map[string]any{"supplementLimit": map[string]any{"amount": 5, "unit": "1"}, "supplementClock": "restart",
+		"toleranceResult": "issue", "toleranceDays": 20, "pledgeText": "承诺经营场所、设备设施符合要求。",
+		"pledgeLimit": map[string]any{"amount": 0, "unit": "1"}, "pledgeWorkflow": "pledge", "postCheckLimit": map[string]any{"amount": 3, "unit": "5"},
+		"extension": 10, "extensionRole": "approver", "delivery": []string{"online", "window", "post"}}
+	file["items"].([]any)[0].(map[string]any)["rules"] = rules
 	eachDB(t, func(t *testing.T, a *testApp) {
 		admin := a.api(t).login("admin")
-		if r := admin.call("POST", "/api/v1/catalogue/import", smallCatalogue(t)); r.Status != 200 {
+		if r := admin.call("POST", "/api/v1/catalogue/import", file); r.Status != 200 {
 			t.Fatal(r.Raw)
 		}
 		jsonExport := admin.call("GET", "/api/v1/catalogue/export", nil).Raw
+		if !strings.Contains(jsonExport, `"pledgeText":"承诺经营场所、设备设施符合要求。"`) || !strings.Contains(jsonExport, `"delivery":["online","window","post"]`) {
+			t.Fatalf("the rules were not imported: %s", snippet(jsonExport))
+		}
 		x := admin.call("GET", "/api/v1/catalogue/export?format=xlsx", nil)
 		if x.Status != 200 || !strings.HasPrefix(x.Raw, "PK\x03\x04") || !strings.Contains(x.Header.Get("Content-Type"), "spreadsheetml") {
 			t.Fatalf("xlsx export: %d %s", x.Status, x.Header.Get("Content-Type"))
