@@ -164,7 +164,7 @@ func (r *runner) work(ctx context.Context, w int, start, deadline time.Time, nam
 				}
 				a, err = r.api.do(ctx, http.MethodPost, "/api/v1/cases", applicant.token, hdr, bodies[iter%len(bodies)], "application/json")
 			} else {
-				a, err = r.api.postJSON(ctx, "/api/v1/cases/"+caseNo+"/actions", st.actor(r.fleet, w).token, nil, map[string]string{"action": st.kind})
+				a, err = r.api.postJSON(ctx, "/api/v1/cases/"+caseNo+"/actions", st.actor(r.fleet, w).token, nil, actionBody(st.kind))
 			}
 			if err != nil {
 				if ctx.Err() != nil {
@@ -208,4 +208,13 @@ func (r *runner) work(ctx context.Context, w int, start, deadline time.Time, nam
 		}
 	}
 	return ps
+}
+
+// actionBody is the request of one staff step; a hand-over at the window
+// records who collected the result.
+func actionBody(kind string) any {
+	if kind == "handover" {
+		return map[string]any{"action": kind, "data": map[string]any{"collector": map[string]string{"name": "李建国", "idNumber": "330122198807154518"}}}
+	}
+	return map[string]string{"action": kind}
 }

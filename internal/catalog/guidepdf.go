@@ -20,7 +20,8 @@ func limitText(l Limit) string {
 }
 
 // GuidePDF renders an item's service guide on as few sheets as possible
-// (一次告知): limits, the materials for the answered situation, conditions,
+// (一次告知): limits, the handling rules (补正, 容缺, 告知承诺, 延期,
+// delivery), the materials for the answered situation, conditions,
 // process, fees, where and when, legal basis, Q&A.
 func GuidePDF(it *Item, deptName string, a Answers) ([]byte, error) {
 	d, err := pdf.New(it.Name+" 办事指南", "一网通办 · "+it.Name+" · 第"+strconv.Itoa(it.Version)+"版")
@@ -46,6 +47,11 @@ func GuidePDF(it *Item, deptName string, a Answers) ([]byte, error) {
 	d.Field("到现场次数", visits)
 	d.Field("网办深度", OnlineDepths[it.OnlineDepth])
 	d.Field("办件类型", HandlingTypes[it.HandlingType])
+
+	d.Heading("办理规则")
+	for _, gr := range it.GuideRules(a) {
+		d.Field(gr.Label, gr.Text)
+	}
 
 	if len(it.Situations) > 0 {
 		var parts []string

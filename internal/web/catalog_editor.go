@@ -224,13 +224,8 @@ func (s *Server) editorPreview(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	var form *catalog.Form
-	answers := it.AnswersFrom(r.URL.Query().Get)
-	data := &itemPageData{Entry: &catalog.Entry{Item: it, DeptName: dep.Name}, Item: &it, Form: form, Answers: answers, Complete: it.Complete(answers),
-		Materials: it.MaterialsFor(answers), Current: true, Preview: d.ID,
-		Dict: map[string]map[string]string{"type": catalog.ItemTypes, "level": catalog.Levels, "power": catalog.PowerSources,
-			"handling": catalog.HandlingTypes, "object": catalog.ServiceObjects, "unit": catalog.LimitUnits, "scope": catalog.Scopes, "result": catalog.ResultTypes},
-		Depth: catalog.OnlineDepths[it.OnlineDepth]}
+	data := newItemPageData(&catalog.Entry{Item: it, DeptName: dep.Name}, &it, nil, it.AnswersFrom(r.URL.Query().Get))
+	data.Current, data.Preview = true, d.ID
 	s.render(w, r, http.StatusOK, "item", page{Title: "预览：" + it.Name, Data: data})
 	return nil
 }

@@ -102,6 +102,10 @@ type itemPageData struct {
 	Answers   catalog.Answers
 	Complete  bool
 	Materials []catalog.Material
+	// Rules are the item's 办理规则 in plain words; Effective the rules
+	// with their defaults, for the materials table (容缺 days).
+	Rules     []catalog.GuideRule
+	Effective catalog.Rules
 	Versions  []catalog.VersionInfo
 	Current   bool
 	Print     bool
@@ -110,17 +114,24 @@ type itemPageData struct {
 	Preview   string // draft id when previewing an unpublished draft
 }
 
+// newItemPageData is the guide page of one version of an item for the
+// answered situation (the published page and a draft's preview alike).
+func newItemPageData(e *catalog.Entry, it *catalog.Item, form *catalog.Form, answers catalog.Answers) *itemPageData {
+	return &itemPageData{Entry: e, Item: it, Form: form, Answers: answers, Complete: it.Complete(answers),
+		Materials: it.MaterialsFor(answers), Rules: it.GuideRules(answers), Effective: it.EffectiveRules(),
+		Dict: map[string]map[string]string{"type": catalog.ItemTypes, "level": catalog.Levels, "power": catalog.PowerSources,
+			"handling": catalog.HandlingTypes, "object": catalog.ServiceObjects, "unit": catalog.LimitUnits, "scope": catalog.Scopes, "result": catalog.ResultTypes},
+		Depth: catalog.OnlineDepths[it.OnlineDepth]}
+}
+
 func (s *Server) itemData(r *http.Request) (*itemPageData, error) {
 	e, it, form, err := s.itemVersion(r, r.PathValue("code"), r.URL.Query().Get("version"))
 	if err != nil {
 		return nil, err
 	}
-	answers := it.AnswersFrom(r.URL.Query().Get)
-	return &itemPageData{Entry: e, Item: it, Form: form, Answers: answers, Complete: it.Complete(answers),
-		Materials: it.MaterialsFor(answers), Versions: e.Versions, Current: it.Version == e.Item.Version,
-		Dict: map[string]map[string]string{"type": catalog.ItemTypes, "level": catalog.Levels, "power": catalog.PowerSources,
-			"handling": catalog.HandlingTypes, "object": catalog.ServiceObjects, "unit": catalog.LimitUnits, "scope": catalog.Scopes, "result": catalog.ResultTypes},
-		Depth: catalog.OnlineDepths[it.OnlineDepth]}, nil
+	d := newItemPageData(e, it, form, it.AnswersFrom(r.URL.Query().Get))
+	d.Versions, d.Current = e.Versions, it.Version == e.Item.Version
+	return d, nil
 }
 
 func (s *Server) itemPage(w http.ResponseWriter, r *http.Request) error {
