@@ -246,6 +246,10 @@ func TestSpecialProcedureAndExtension(t *testing.T) {
 		wantCode(t, "a second request", err, apperr.Conflict)
 		_, err = w.try("scjg1", c.No, "extension-approve", "", nil)
 		wantCode(t, "the approver approves their own request", err, apperr.Forbidden)
+		ib, err := w.Cases.Inbox(w.ctx, w.user("scjgfz"), casework.InboxFilter{})
+		if err != nil || len(ib.Extensions) != 1 || ib.Extensions[0].CaseNo != c.No || ib.Extensions[0].Days != 5 {
+			t.Fatalf("the head's inbox: %+v %v", ib.Extensions, err)
+		}
 		c, err = w.try("scjgfz", c.No, "extension-approve", "同意", nil)
 		if err != nil || c.ExtendedDays != 5 {
 			t.Fatalf("approve: %v", err)

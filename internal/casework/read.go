@@ -454,6 +454,42 @@ type StepCount struct {
 type Inbox struct {
 	Tasks []InboxRow  `json:"tasks"`
 	Steps []StepCount `json:"steps"`
+	// Extensions are the extension requests of the department waiting
+	// for approval (for its head).
+	Extensions []ExtensionRequest `json:"extensions"`
+}
+
+// ExtensionRequest is an open request to extend a case's limits.
+type ExtensionRequest struct {
+	CaseNo      string    `json:"caseNo"`
+	Item        string    `json:"item"`
+	Applicant   string    `json:"applicant"`
+	Days        int       `json:"days"`
+	Reason      string    `json:"reason"`
+	RequestedBy string    `json:"requestedBy"`
+	RequestedAt time.Time `json:"requestedAt"`
+}
+
+// extensionRequests are the open extension requests of a department.
+func (s *Service) extensionRequests(ctx context.Context, deptID string) ([]ExtensionRequest, error) {
+	rows, err := s.DB.QueryContext(ctx, `SELECT c.case_no, c.item_name, c.applicant_name, p.days, p.reason, p.started_name, p.started_at
+		FROM case_procedures p JOIN cases c ON c.id = p.case_id
+		WHERE p.kind = 'extension' AND p.status = 'open' AND c.department_id = ? ORDER BY p.started_at LIMIT 50`, deptID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []ExtensionRequest{}
+	for rows.Next() {
+		var e ExtensionRequest
+		var no *string
+		if err := rows.Scan(&no, &e.Item, &e.Applicant, &e.Days, &e.Reason, &e.RequestedBy, &e.RequestedAt); err != nil {
+			return nil, err
+		}
+		e.CaseNo = deref(no)
+		out = append(out, e)
+	}
+	return out, rows.Err()
 }
 
 // queues are the task queues a staff member works from.
@@ -486,7 +522,13 @@ func (s *Service) Inbox(ctx context.Context, actor *identity.Principal, f InboxF
 		f.Limit = 100
 	}
 	exact, ranges := queues(actor)
-	out := &Inbox{Tasks: []InboxRow{}, Steps: []StepCount{}}
+	out := &Inbox{Tasks: []InboxRow{}, Steps: []StepCount{}, Extensions: []ExtensionRequest{}}
+	if actor.HasRole(identity.RoleDeptHead) && actor.DepartmentID != "" {
+		var err error
+		if out.Extensions, err = s.extensionRequests(ctx, actor.DepartmentID); err != nil {
+			return nil, err
+		}
+	}
 	tab, err := s.Calendar.Table(ctx) // before any rows are open
 	if err != nil {
 		return nil, err
