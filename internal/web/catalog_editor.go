@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -87,6 +88,66 @@ type editorData struct {
 	Themes      []string
 	Problems    []catalog.Problem
 	Published   bool
+	// Rules are the numbers of the item's rules as the form shows them,
+	// RuleDefaults what an empty field means (with RuleNames to say it),
+	// Delivery the delivery checkboxes (办理规则).
+	Rules        ruleNumbers
+	RuleDefaults catalog.Rules
+	RuleNames    map[string]map[string]string
+	Delivery     []choice
+}
+
+// ruleNumbers are an item's rule numbers as editor fields: empty where the
+// rule takes its default (a zero limit or number), so that saving the form
+// unchanged keeps it the default.
+type ruleNumbers struct {
+	SupplementLimit, ToleranceDays, PledgeLimit, PostCheckLimit, Extension string
+}
+
+func ruleNumbersOf(r catalog.Rules) ruleNumbers {
+	n := func(v int) string {
+		if v == 0 {
+			return ""
+		}
+		return strconv.Itoa(v)
+	}
+	l := func(v catalog.Limit) string {
+		if v == (catalog.Limit{}) {
+			return ""
+		}
+		return strconv.Itoa(v.Amount)
+	}
+	return ruleNumbers{SupplementLimit: l(r.SupplementLimit), ToleranceDays: n(r.ToleranceDays), PledgeLimit: l(r.PledgeLimit),
+		PostCheckLimit: l(r.PostCheckLimit), Extension: n(r.Extension)}
+}
+
+// extensionRoles are the roles that may approve an extension (延期), as
+// catalog.Validate allows them.
+var extensionRoles = map[string]string{string(identity.RoleDeptHead): identity.RoleNames[identity.RoleDeptHead], string(identity.RoleApprover): identity.RoleNames[identity.RoleApprover]}
+
+// choice is one checkbox.
+type choice struct {
+	Value, Label string
+	Checked      bool
+}
+
+// deliveryChoices are the delivery checkboxes: the item's own methods
+// first, in its order (so saving unchanged keeps the order), then the rest.
+func deliveryChoices(chosen []string) []choice {
+	var out []choice
+	for _, d := range chosen {
+		label, ok := catalog.DeliveryMethods[d]
+		if !ok {
+			label = d
+		}
+		out = append(out, choice{d, label, true})
+	}
+	for _, d := range []string{"window", "post", "online"} {
+		if !slices.Contains(chosen, d) {
+			out = append(out, choice{d, catalog.DeliveryMethods[d], false})
+		}
+	}
+	return out
 }
 
 const blankRows = 2
@@ -130,17 +191,28 @@ func (s *Server) editorRender(w http.ResponseWriter, r *http.Request, status int
 		pg.Errors = map[string]string{}
 	}
 	for _, p := range probs {
-		if _, ok := pg.Errors[p.Field]; !ok {
-			pg.Errors[p.Field] = p.Message
+		fields := []string{p.Field}
+		if strings.HasPrefix(p.Field, "rules.delivery[") {
+			// One message at the delivery checkboxes, whichever was wrong.
+			fields = append(fields, "rules.delivery")
+		}
+		for _, f := range fields {
+			if _, ok := pg.Errors[f]; !ok {
+				pg.Errors[f] = p.Message
+			}
 		}
 	}
 	pg.Title = "编辑事项：" + it.Name
 	pg.Data = editorData{Draft: d, Item: withBlankRows(it), Departments: deps, Forms: forms, Workflows: workflows, Depths: depths, Problems: probs, Published: d.ItemID != "",
+		Rules: ruleNumbersOf(it.Rules), RuleDefaults: (&catalog.Item{}).EffectiveRules(), Delivery: deliveryChoices(it.Rules.Delivery),
+		RuleNames: map[string]map[string]string{"clock": catalog.SupplementClocks, "tolerance": catalog.ToleranceResults, "workflow": names,
+			"role": extensionRoles},
 		Themes: append(append([]string{}, catalog.PersonThemes...), catalog.CompanyThemes...),
 		Dict: map[string][]option{"type": sortedOptions(catalog.ItemTypes), "level": sortedOptions(catalog.Levels), "power": sortedOptions(catalog.PowerSources),
 			"handling": sortedOptions(catalog.HandlingTypes), "object": sortedOptions(catalog.ServiceObjects), "unit": sortedOptions(catalog.LimitUnits),
 			"scope": sortedOptions(catalog.Scopes), "result": sortedOptions(catalog.ResultTypes),
-			"mtype": setOptions(catalog.MaterialTypes), "mform": setOptions(catalog.MaterialForms), "necessity": setOptions(catalog.Necessities), "source": setOptions(catalog.Sources)}}
+			"mtype": setOptions(catalog.MaterialTypes), "mform": setOptions(catalog.MaterialForms), "necessity": setOptions(catalog.Necessities), "source": setOptions(catalog.Sources),
+			"clock": sortedOptions(catalog.SupplementClocks), "tolerance": sortedOptions(catalog.ToleranceResults), "role": sortedOptions(extensionRoles)}}
 	s.render(w, r, status, "admin_item_edit", pg)
 	return nil
 }
@@ -293,6 +365,11 @@ func parseItemForm(f url.Values) (catalog.Item, map[string]string) {
 			Tolerance: flag("flags.tolerance"), Proof: flag("flags.proof"), HighFrequency: flag("flags.highFrequency")},
 		Result: catalog.Result{Type: str("result.type"), Name: str("result.name"), LicenceType: str("result.licenceType"), Sample: str("result.sample")},
 		Form:   str("form"), Workflow: str("workflow"), Themes: f["themes"], EffectiveFrom: str("effectiveFrom"),
+		Rules: catalog.Rules{SupplementLimit: limit("rules.supplementLimit", "补正期限"), SupplementClock: str("rules.supplementClock"),
+			ToleranceResult: str("rules.toleranceResult"), ToleranceDays: num("rules.toleranceDays", "容缺材料补交期限"),
+			PledgeText: str("rules.pledgeText"), PledgeLimit: limit("rules.pledgeLimit", "告知承诺办理时限"), PledgeWorkflow: str("rules.pledgeWorkflow"),
+			PostCheckLimit: limit("rules.postCheckLimit", "核查时限"), Extension: num("rules.extension", "可延长的工作日"),
+			ExtensionRole: str("rules.extensionRole"), Delivery: f["rules.delivery"]},
 	}
 	for _, i := range rows("legalBasis") {
 		p := fmt.Sprintf("legalBasis.%d.", i)

@@ -40,17 +40,7 @@ func formValues(body string) url.Values {
 
 func TestCatalogueEditor(t *testing.T) {
 	eachDB(t, func(t *testing.T, a *testApp) {
-		if r := a.api(t).login("admin").call("POST", "/api/v1/catalogue/import", smallCatalogue(t)); r.Status != 200 {
-			t.Fatal(r.Raw)
-		}
-		b := a.browser(t)
-		b.login("admin")
-		b.get("/admin/catalogue/items")
-		p := b.post("/admin/catalogue/items/000117011000/edit", nil)
-		draftURL := p.Header.Get("Location")
-		if p.Status != 303 || !strings.HasPrefix(draftURL, "/admin/catalogue/drafts/") {
-			t.Fatalf("start edit: %d %s", p.Status, draftURL)
-		}
+		b, draftURL := editSmallCatalogue(t, a, "000117011000")
 		ed := b.get(draftURL)
 		form := formValues(ed.Body)
 		if form.Get("name") != "食品经营许可（新办）" || form.Get("materials.2.necessity") != "容缺" || form.Get("legalBasis.0.law") != "《中华人民共和国食品安全法》" || form.Get("flags.tolerance") != "1" {
@@ -64,7 +54,7 @@ func TestCatalogueEditor(t *testing.T) {
 		bad.Set("visits", "一次")
 		bad.Set("promisedLimit.amount", "2")
 		bad.Set("op", "save")
-		p = b.post(draftURL, bad)
+		p := b.post(draftURL, bad)
 		if p.Status != 400 || !strings.Contains(p.Body, "到现场次数应为整数") || !strings.Contains(p.Body, `value="一次"`) {
 			t.Fatalf("bad number: %d %s", p.Status, snippet(p.Body))
 		}
