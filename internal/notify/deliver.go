@@ -1,0 +1,184 @@
+package notify
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"yiwang/internal/audit"
+	"yiwang/internal/db"
+)
+
+// A delivery goes pending → sending (claimed, with a lease) → sent, or back
+// to pending after a failed attempt (with backoff), or to failed after a
+// permanent error or the last attempt. A worker that dies while sending
+// leaves its row in sending; once the lease has run out another worker
+// claims it again and sends with the same idempotency key.
+
+// claimed is a delivery a worker holds.
+type claimed struct {
+	delivery
+	To string // the full address, read for this attempt
+}
+
+// claim leases the delivery that has been due longest (pending, or
+// sending with a lease that has run out); ok is false when none is due.
+// The claim commits on its own, before anything is sent: a worker that
+// dies after it leaves a row another worker takes over when the lease ends.
+func (s *Service) claim(ctx context.Context) (c *claimed, ok bool, err error) {
+	now := s.now()
+	lease := now.Add(s.cfg.Lease)
+	c = &claimed{}
+	err = s.DB.InTx(ctx, func(tx *db.Tx) error {
+		err := tx.QueryRowContext(ctx, `UPDATE notice_deliveries SET state = 'sending', attempts = attempts + 1, lease_until = ?, next_try_at = ?
+			WHERE id = (SELECT id FROM notice_deliveries WHERE state IN ('pending', 'sending') AND next_try_at <= ? AND attempts < ?
+				ORDER BY next_try_at, id LIMIT 1`+skipLocked(tx)+`)
+			AND state IN ('pending', 'sending') AND next_try_at <= ?
+			RETURNING id, event_id, channel, person_id, case_id, case_no, topic, idem_key, to_masked, to_name, subject, body, attempts`,
+			lease, lease, now, s.cfg.MaxAttempts, now).
+			Scan(&c.ID, &c.EventID, &c.Channel, &c.PersonID, &c.CaseID, &c.CaseNo, &c.Topic, &c.Key, &c.ToMasked, &c.ToName, &c.Subject, &c.Body, &c.Attempts)
+		if db.IsNoRows(err) {
+			return nil
+		}
+		ok = err == nil
+		return err
+	})
+	if err != nil || !ok {
+		return nil, false, err
+	}
+	return c, true, nil
+}
+
+// address reads the full phone number or e-mail address for one attempt
+// and records the read in the audit trail, in one transaction: every read
+// of a person's unmasked data is on the trail, with its reason.
+func (s *Service) address(ctx context.Context, c *claimed) error {
+	return s.DB.InTx(ctx, func(tx *db.Tx) error {
+		var err error
+		field := "phone"
+		if c.Channel == Email {
+			field = "email"
+			_, c.To, err = s.Identity.EmailIn(ctx, tx, c.PersonID)
+		} else {
+			_, c.To, err = s.Identity.PhoneIn(ctx, tx, c.PersonID)
+		}
+		if err != nil {
+			return err
+		}
+		if c.To == "" {
+			return Permanent(fmt.Errorf("收件人已没有%s", map[Channel]string{SMS: "手机号码", Email: "电子邮箱"}[c.Channel]))
+		}
+		ctx := audit.WithMeta(ctx, audit.Meta{ActorName: "办件通知"})
+		return audit.Append(ctx, tx, s.now(), audit.Entry{Action: "person.reveal", ObjectType: "person", ObjectID: c.PersonID,
+			Detail: map[string]any{"reason": "发送办件通知（" + ChannelNames[c.Channel] + "）", "fields": []string{field},
+				"delivery": c.ID, "key": c.Key, "attempt": c.Attempts}})
+	})
+}
+
+// deliverOne claims, sends and records one delivery; ok is false when
+// nothing was due.
+func (s *Service) deliverOne(ctx context.Context, st *counts) (ok bool, err error) {
+	c, ok, err := s.claim(ctx)
+	if err != nil || !ok {
+		return false, err
+	}
+	sendErr := s.address(ctx, c)
+	if sendErr == nil {
+		sctx, cancel := context.WithTimeout(ctx, s.cfg.SendTimeout)
+		sendErr = s.sender(c.Channel).Send(sctx, Message{Channel: c.Channel, Key: c.Key, To: c.To, ToMasked: c.ToMasked, ToName: c.ToName,
+			Subject: c.Subject, Body: c.Body, Topic: c.Topic, CaseNo: c.CaseNo, Date: s.now()})
+		cancel()
+	}
+	return true, s.finish(ctx, c, sendErr, st)
+}
+
+// finish records the outcome of an attempt. Only the worker holding the
+// current claim (the same attempt number) may put a row back to pending or
+// fail it; a late worker whose lease was taken over changes nothing then.
+// Sent is recorded whoever reports it, since the message did go out.
+func (s *Service) finish(ctx context.Context, c *claimed, sendErr error, st *counts) error {
+	stopping := ctx.Err() != nil
+	ctx = context.WithoutCancel(ctx)
+	now := s.now()
+	log := s.Log.With("channel", c.Channel, "to", c.ToMasked, "key", c.Key, "topic", c.Topic, "attempt", c.Attempts)
+	if sendErr == nil {
+		_, err := s.DB.ExecContext(ctx, `UPDATE notice_deliveries SET state = 'sent', sent_at = ?, lease_until = NULL, last_error = '' WHERE id = ? AND state <> 'sent'`, now, c.ID)
+		st.sent.Add(1)
+		return err
+	}
+	msg := clip(sendErr.Error(), 500)
+	guard := ` WHERE id = ? AND state = 'sending' AND attempts = ?`
+	switch {
+	case stopping && !IsPermanent(sendErr):
+		// The worker is stopping: give the row back at once.
+		_, err := s.DB.ExecContext(ctx, `UPDATE notice_deliveries SET state = 'pending', next_try_at = ?, lease_until = NULL, last_error = ?`+guard, now, msg, c.ID, c.Attempts)
+		return err
+	case IsPermanent(sendErr) || c.Attempts >= s.cfg.MaxAttempts:
+		log.Warn("notify: delivery failed for good", "err", msg)
+		_, err := s.DB.ExecContext(ctx, `UPDATE notice_deliveries SET state = 'failed', lease_until = NULL, last_error = ?`+guard, msg, c.ID, c.Attempts)
+		st.failed.Add(1)
+		return err
+	}
+	next := now.Add(s.backoff(c.Attempts))
+	log.Warn("notify: delivery attempt failed; will retry", "err", msg, "next_try_at", next)
+	_, err := s.DB.ExecContext(ctx, `UPDATE notice_deliveries SET state = 'pending', next_try_at = ?, lease_until = NULL, last_error = ?`+guard, next, msg, c.ID, c.Attempts)
+	st.retried.Add(1)
+	return err
+}
+
+// backoff is the wait after the given attempt failed: Backoff, doubling,
+// at most MaxBackoff.
+func (s *Service) backoff(attempt int) time.Duration {
+	d := s.cfg.Backoff
+	for i := 1; i < attempt && d < s.cfg.MaxBackoff; i++ {
+		d *= 2
+	}
+	return min(d, s.cfg.MaxBackoff)
+}
+
+// sweep fails deliveries whose last allowed attempt was claimed by a
+// worker that never came back: their lease is over and no attempt is left.
+func (s *Service) sweep(ctx context.Context) (int64, error) {
+	r, err := s.DB.ExecContext(ctx, `UPDATE notice_deliveries SET state = 'failed', lease_until = NULL, last_error = ?
+		WHERE state = 'sending' AND next_try_at <= ? AND attempts >= ?`, "最后一次发送中断，未能确认送出", s.now(), s.cfg.MaxAttempts)
+	if err != nil {
+		return 0, err
+	}
+	return r.RowsAffected()
+}
+
+// deliverPending sends every due delivery, Senders at a time.
+func (s *Service) deliverPending(ctx context.Context, st *counts) error {
+	var wg sync.WaitGroup
+	errs := make([]error, s.cfg.Senders)
+	for i := range s.cfg.Senders {
+		wg.Go(func() {
+			for ctx.Err() == nil {
+				ok, err := s.deliverOne(ctx, st)
+				if err != nil {
+					errs[i] = err
+					return
+				}
+				if !ok {
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	return errors.Join(errs...)
+}
+
+// Stats counts what one Drain did.
+type Stats struct {
+	Events  int // outbox events handled
+	Sent    int // messages sent
+	Retried int // attempts that failed and will be retried
+	Failed  int // deliveries given up
+}
+
+// counts are Stats as the sending goroutines add to them.
+type counts struct{ sent, retried, failed atomic.Int64 }

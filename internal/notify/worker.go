@@ -1,0 +1,50 @@
+package notify
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+// Run is the worker: it drains the outbox and the due deliveries, then
+// waits for a nudge or the next poll, until ctx ends. Any number of
+// workers may run at once, in one process or several, on either database.
+func (s *Service) Run(ctx context.Context) {
+	t := time.NewTicker(s.cfg.Poll)
+	defer t.Stop()
+	for {
+		if _, err := s.Drain(ctx); err != nil && ctx.Err() == nil {
+			s.Log.Error("notify: delivery pass failed; trying again at the next poll", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		case <-s.nudge:
+		}
+	}
+}
+
+// Nudge asks the worker to look for work now rather than at the next poll
+// (after writing outbox events, say). It never blocks.
+func (s *Service) Nudge() {
+	select {
+	case s.nudge <- struct{}{}:
+	default:
+	}
+}
+
+// Drain does one whole pass: every pending outbox event becomes its
+// notices and deliveries, deliveries left by dead workers on their last
+// attempt are failed, and every due delivery is sent.
+func (s *Service) Drain(ctx context.Context) (Stats, error) {
+	var st Stats
+	var c counts
+	var err error
+	st.Events, err = s.expandPending(ctx)
+	swept, serr := s.sweep(ctx)
+	err = errors.Join(err, serr)
+	err = errors.Join(err, s.deliverPending(ctx, &c))
+	st.Sent, st.Retried, st.Failed = int(c.sent.Load()), int(c.retried.Load()), int(c.failed.Load())+int(swept)
+	return st, err
+}
