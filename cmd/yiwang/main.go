@@ -75,7 +75,8 @@ const usage = `yiwang — 一体化在线政务服务平台
 
 每个子命令都支持 --help。配置也可用环境变量：YIWANG_ADDR、YIWANG_DATA、YIWANG_DB、
 YIWANG_DATA_KEY（个人信息加密主密钥，base64 编码的 32 字节）、YIWANG_SECURE_COOKIES、
-YIWANG_LOG_LEVEL、YIWANG_LOG_FORMAT。
+YIWANG_LOG_LEVEL、YIWANG_LOG_FORMAT；邮件通知：YIWANG_SMTP_ADDR、YIWANG_SMTP_FROM、
+YIWANG_SMTP_USER、YIWANG_SMTP_PASSWORD（未设置时通知写入日志）。
 `
 
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
@@ -186,6 +187,8 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 	c.register(fs, getenv)
 	addr := fs.String("addr", envOr(getenv, "YIWANG_ADDR", ":8080"), "listen address HOST:PORT (env YIWANG_ADDR)")
 	secure := fs.Bool("secure-cookies", getenv("YIWANG_SECURE_COOKIES") == "1" || getenv("YIWANG_SECURE_COOKIES") == "true", "mark cookies Secure (behind a TLS proxy) (env YIWANG_SECURE_COOKIES)")
+	var notices noticeFlags
+	notices.register(fs, getenv)
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -205,7 +208,12 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 	}
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	cfg := app.Config{DSN: c.dsn, DataDir: c.data, DataKey: key, Log: log, Version: version, SecureCookies: *secure, Registry: reg}
+	notifyCfg, err := notices.config(log)
+	if err != nil {
+		return err
+	}
+	cfg := app.Config{DSN: c.dsn, DataDir: c.data, DataKey: key, Log: log, Version: version, SecureCookies: *secure, Registry: reg,
+		Notify: notifyCfg, DeliverNotices: true}
 	if withDemo {
 		// The demo makes its few hundred sample cases while it already
 		// serves, and lets administrators move the clock to watch deadlines.

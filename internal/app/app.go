@@ -21,6 +21,7 @@ import (
 	"yiwang/internal/demo"
 	"yiwang/internal/files"
 	"yiwang/internal/identity"
+	"yiwang/internal/notify"
 	"yiwang/internal/secret"
 	"yiwang/internal/web"
 )
@@ -47,6 +48,12 @@ type Config struct {
 	// ClockControl lets administrators move the platform clock (the demo,
 	// to watch deadlines pass). Never in production.
 	ClockControl bool
+	// Notify configures the notices to applicants: senders, retries.
+	Notify notify.Config
+	// DeliverNotices runs the outbox worker that tells applicants about
+	// their cases, from New until Close (serve and demo; not import,
+	// export or the benchmarks, which only need the stores).
+	DeliverNotices bool
 }
 
 // DemoCases is whether and when LoadDemo makes the demo's sample cases
@@ -75,6 +82,7 @@ type App struct {
 	Files      *files.Service
 	Calendar   *calendar.Service
 	Cases      *casework.Service
+	Notify     *notify.Service
 	Server     *web.Server
 	Clock      *clock.Adjustable
 	Migrations int
@@ -84,6 +92,7 @@ type App struct {
 	demoCases DemoCases
 	demoDone  chan struct{} // closed when background demo cases are made (nil when none were started)
 	stopDemo  context.CancelFunc
+	stopWork  context.CancelFunc // stops the outbox worker
 	bg        sync.WaitGroup
 }
 
@@ -155,13 +164,24 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	a.Files.MayRead = func(ctx context.Context, actor *identity.Principal, f *files.File) (bool, error) {
 		return a.Cases.MayReadFile(ctx, actor, f.ID)
 	}
-	a.Server, err = web.New(web.Config{DB: d, Identity: a.Identity, Catalog: a.Catalog, Files: a.Files, Calendar: a.Calendar, Cases: a.Cases, Box: box, ClockControl: clockControl(cfg), Clock: cfg.Clock, Log: cfg.Log,
+	a.Notify = notify.New(d, a.Identity, cfg.Clock, cfg.Log, cfg.Notify)
+	a.Server, err = web.New(web.Config{DB: d, Identity: a.Identity, Catalog: a.Catalog, Files: a.Files, Calendar: a.Calendar, Cases: a.Cases, Notices: a.Notify, Box: box, ClockControl: clockControl(cfg), Clock: cfg.Clock, Log: cfg.Log,
 		Version: cfg.Version, SecureCookies: cfg.SecureCookies, Registry: cfg.Registry})
 	if err != nil {
 		return nil, err
 	}
+	if cfg.DeliverNotices {
+		a.startNotify(ctx)
+	}
 	ok = true
 	return a, nil
+}
+
+// startNotify runs the outbox worker until Close. Like the demo cases it
+// outlives the context New was given, not the app.
+func (a *App) startNotify(ctx context.Context) {
+	ctx, a.stopWork = context.WithCancel(context.WithoutCancel(ctx))
+	a.bg.Go(func() { a.Notify.Run(ctx) })
 }
 
 // LoadDemo loads the demo data (accounts and catalogue, and the sample
@@ -249,6 +269,9 @@ func (a *App) DemoCasesDone() <-chan struct{} { return a.demoDone }
 func (a *App) Close() error {
 	if a.stopDemo != nil {
 		a.stopDemo()
+	}
+	if a.stopWork != nil {
+		a.stopWork()
 	}
 	a.bg.Wait()
 	return a.DB.Close()

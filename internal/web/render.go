@@ -32,6 +32,7 @@ type page struct {
 	Data      any
 	RequestID string
 	Version   string
+	Unread    int // the caller's unread notices, for the header
 }
 
 type navItem struct {
@@ -66,7 +67,7 @@ func navFor(p *identity.Principal, path string) []navItem {
 		}
 		items = append(items, navItem{Href: "/me", Label: "我的信息"})
 	default:
-		items = append(items, navItem{Href: "/cases", Label: "我的办件"}, navItem{Href: "/items", Label: "找服务"}, navItem{Href: "/me", Label: "我的信息"})
+		items = append(items, navItem{Href: "/cases", Label: "我的办件"}, navItem{Href: "/my/notices", Label: "我的消息"}, navItem{Href: "/items", Label: "找服务"}, navItem{Href: "/me", Label: "我的信息"})
 	}
 	for i := range items {
 		items[i].Active = items[i].Href == path || (items[i].Href != "/" && strings.HasPrefix(path, items[i].Href+"/"))
@@ -112,6 +113,12 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 	pg.Nav = navFor(pg.P, r.URL.Path)
 	pg.RequestID = requestID(r)
 	pg.Version = s.Version
+	if pg.P != nil && !pg.P.IsStaff() && s.Notices != nil {
+		// One count on a partial index; a failure only hides the badge.
+		if n, err := s.Notices.Unread(r.Context(), pg.P.AccountID); err == nil {
+			pg.Unread = n
+		}
+	}
 	if pg.Form == nil {
 		pg.Form = url.Values{}
 	}

@@ -19,6 +19,7 @@ import (
 	"yiwang/internal/db"
 	"yiwang/internal/files"
 	"yiwang/internal/identity"
+	"yiwang/internal/notify"
 	"yiwang/internal/secret"
 	"yiwang/internal/web/view"
 )
@@ -31,6 +32,7 @@ type Config struct {
 	Calendar *calendar.Service
 	Files    *files.Service
 	Cases    *casework.Service
+	Notices  *notify.Service
 	Box      *secret.Box
 	Clock    clock.Clock
 	// ClockControl, when set, lets administrators move the platform's
@@ -86,6 +88,7 @@ func New(cfg Config) (*Server, error) {
 	s.routesCasesAPI()
 	s.routesCasePages()
 	s.routesAdminWorkflows()
+	s.routesNotices()
 	s.origin = http.NewCrossOriginProtection()
 	return s, nil
 }
@@ -148,6 +151,11 @@ func (s *Server) dispatch(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.mux.ServeHTTP(w, r)
+	// A change may have written outbox events: the notices worker looks
+	// now instead of at its next poll.
+	if r.Method != http.MethodGet && r.Method != http.MethodHead && s.Notices != nil {
+		s.Notices.Nudge()
+	}
 }
 
 // unrouted answers a request no pattern matched (404) or matched only for
