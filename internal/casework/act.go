@@ -112,6 +112,9 @@ func (s *Service) Act(ctx context.Context, actor *identity.Principal, ref string
 		if err != nil {
 			return err
 		}
+		if dproc != nil {
+			c.Extras |= extrasProcedures
+		}
 		comment := in.Comment
 		if note != "" {
 			comment = strings.TrimSuffix(note+"。"+comment, "。")

@@ -252,6 +252,7 @@ func (s *Service) runProcedure(pc *procCtx) error {
 	c := pc.c
 	c.Revision++
 	c.UpdatedAt = pc.now
+	c.Extras |= extrasProcedures
 	if err := updateCase(pc.ctx, pc.tx, c, read); err != nil {
 		return err
 	}

@@ -34,9 +34,12 @@ func (s *Service) renderExtras(ctx context.Context, out *Case, c *caseRow, it *c
 	if c.Status == StatusDraft {
 		return nil, nil
 	}
-	procs, err := caseProcs(ctx, s.DB, c.ID)
-	if err != nil {
-		return nil, err
+	var procs []procRow
+	var err error
+	if c.Extras&extrasProcedures != 0 {
+		if procs, err = caseProcs(ctx, s.DB, c.ID); err != nil {
+			return nil, err
+		}
 	}
 	for _, p := range procs {
 		v := ProcedureView{ID: p.ID, Kind: p.Kind, KindName: ProcedureKinds[p.Kind], Name: p.Name, Status: p.Status, StatusName: ProcedureStatuses[p.Status],
@@ -64,9 +67,11 @@ func (s *Service) renderExtras(ctx context.Context, out *Case, c *caseRow, it *c
 		}
 		out.Procedures = append(out.Procedures, v)
 	}
-	deferred, err := caseDeferred(ctx, s.DB, c.ID)
-	if err != nil {
-		return nil, err
+	var deferred []deferredRow
+	if c.Extras&extrasTolerance != 0 {
+		if deferred, err = caseDeferred(ctx, s.DB, c.ID); err != nil {
+			return nil, err
+		}
 	}
 	now := s.Clock.Now()
 	for _, d := range deferred {
@@ -74,9 +79,11 @@ func (s *Service) renderExtras(ctx context.Context, out *Case, c *caseRow, it *c
 			Overdue: d.ArrivedAt == nil && !now.Before(d.DueAt)})
 	}
 	out.Delivery.Held = c.DeferredOpen > 0 && it.EffectiveRules().ToleranceResult == "hold"
-	pledges, err := casePledges(ctx, s.DB, c.ID)
-	if err != nil {
-		return nil, err
+	var pledges []pledgeRow
+	if c.Extras&(extrasTolerance|extrasPledge) != 0 {
+		if pledges, err = casePledges(ctx, s.DB, c.ID); err != nil {
+			return nil, err
+		}
 	}
 	for _, p := range pledges {
 		out.Pledges = append(out.Pledges, PledgeView{Kind: p.Kind, KindName: PledgeKinds[p.Kind], Text: p.Text, Digest: p.Digest, How: p.How,

@@ -768,6 +768,12 @@ func (s *Service) submitTx(ctx context.Context, tx *db.Tx, env *txEnv, actor *id
 	}
 	x.apply(c)
 	c.DeferredOpen = len(x.deferred)
+	if x.tolerance {
+		c.Extras |= extrasTolerance
+	}
+	if x.mode == ModePledge {
+		c.Extras |= extrasPledge
+	}
 	from := c.Status
 	c.Status, c.SubmittedAt, c.ListedAt = StatusSubmitted, &now, now
 	if err := s.storeDraft(ctx, tx, c, ch, insert, now, actor); err != nil {

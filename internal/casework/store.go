@@ -11,6 +11,13 @@ import (
 	"yiwang/internal/db"
 )
 
+// Bits of caseRow.Extras: which side tables hold rows for the case.
+const (
+	extrasProcedures = 1 << iota
+	extrasTolerance
+	extrasPledge
+)
+
 // caseRow is a case as stored.
 type caseRow struct {
 	ID                 string
@@ -66,6 +73,7 @@ type caseRow struct {
 	ExtendedDays       int
 	RevokedAt          *time.Time
 	RevokeReason       string
+	Extras             int // extrasProcedures | extrasTolerance | extrasPledge
 
 	wf *Workflow // the definition of WorkflowRev, once loaded
 }
@@ -74,14 +82,14 @@ const caseCols = `id, case_no, item_id, item_code, item_version, item_name, depa
 	status, result, result_code, channel, applicant_kind, applicant_person_id, applicant_company_id, applicant_name, applicant_id_masked, agent_person_id, agent_name,
 	created_by, situation, form_enc, query_password_enc, promised_amount, promised_unit, legal_amount, legal_unit,
 	submitted_at, accepted_at, decided_at, finished_at, promised_due_at, legal_due_at, due_provisional, revision, listed_at, created_at, updated_at,
-	mode, delivery_method, delivery_enc, delivery_masked, paused_at, pause_kind, resume_status, supplement_due_at, deferred_open, extended_days, revoked_at, revoke_reason`
+	mode, delivery_method, delivery_enc, delivery_masked, paused_at, pause_kind, resume_status, supplement_due_at, deferred_open, extended_days, revoked_at, revoke_reason, extras`
 
 func scanCase(row interface{ Scan(...any) error }, c *caseRow) error {
 	return row.Scan(&c.ID, &c.No, &c.ItemID, &c.ItemCode, &c.ItemVersion, &c.ItemName, &c.DepartmentID, &c.RegionCode, &c.ItemType, &c.WorkflowID, &c.WorkflowRev,
 		&c.Status, &c.Result, &c.ResultCode, &c.Channel, &c.ApplicantKind, &c.ApplicantPersonID, &c.ApplicantCompanyID, &c.ApplicantName, &c.ApplicantIDMasked, &c.AgentPersonID, &c.AgentName,
 		&c.CreatedBy, &c.Situation, &c.FormEnc, &c.QueryPasswordEnc, &c.PromisedAmount, &c.PromisedUnit, &c.LegalAmount, &c.LegalUnit,
 		&c.SubmittedAt, &c.AcceptedAt, &c.DecidedAt, &c.FinishedAt, &c.PromisedDueAt, &c.LegalDueAt, &c.DueProvisional, &c.Revision, &c.ListedAt, &c.CreatedAt, &c.UpdatedAt,
-		&c.Mode, &c.DeliveryMethod, &c.DeliveryEnc, &c.DeliveryMasked, &c.PausedAt, &c.PauseKind, &c.ResumeStatus, &c.SupplementDueAt, &c.DeferredOpen, &c.ExtendedDays, &c.RevokedAt, &c.RevokeReason)
+		&c.Mode, &c.DeliveryMethod, &c.DeliveryEnc, &c.DeliveryMasked, &c.PausedAt, &c.PauseKind, &c.ResumeStatus, &c.SupplementDueAt, &c.DeferredOpen, &c.ExtendedDays, &c.RevokedAt, &c.RevokeReason, &c.Extras)
 }
 
 func (c *caseRow) no() string {
@@ -131,12 +139,12 @@ func caseByRef(ctx context.Context, q db.Querier, ref string, lock bool) (*caseR
 
 func insertCase(ctx context.Context, q db.Querier, c *caseRow) error {
 	_, err := q.ExecContext(ctx, `INSERT INTO cases (`+caseCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,
-		?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		c.ID, c.No, c.ItemID, c.ItemCode, c.ItemVersion, c.ItemName, c.DepartmentID, c.RegionCode, c.ItemType, c.WorkflowID, c.WorkflowRev,
 		c.Status, c.Result, c.ResultCode, c.Channel, c.ApplicantKind, c.ApplicantPersonID, c.ApplicantCompanyID, c.ApplicantName, c.ApplicantIDMasked, c.AgentPersonID, c.AgentName,
 		c.CreatedBy, c.Situation, c.FormEnc, c.QueryPasswordEnc, c.PromisedAmount, c.PromisedUnit, c.LegalAmount, c.LegalUnit,
 		c.SubmittedAt, c.AcceptedAt, c.DecidedAt, c.FinishedAt, c.PromisedDueAt, c.LegalDueAt, c.DueProvisional, c.Revision, c.ListedAt, c.CreatedAt, c.UpdatedAt,
-		c.Mode, c.DeliveryMethod, c.DeliveryEnc, c.DeliveryMasked, c.PausedAt, c.PauseKind, string(c.ResumeStatus), c.SupplementDueAt, c.DeferredOpen, c.ExtendedDays, c.RevokedAt, c.RevokeReason)
+		c.Mode, c.DeliveryMethod, c.DeliveryEnc, c.DeliveryMasked, c.PausedAt, c.PauseKind, string(c.ResumeStatus), c.SupplementDueAt, c.DeferredOpen, c.ExtendedDays, c.RevokedAt, c.RevokeReason, c.Extras)
 	return err
 }
 
@@ -147,12 +155,12 @@ func updateCase(ctx context.Context, q db.Querier, c *caseRow, readRevision int)
 		situation = ?, form_enc = ?, query_password_enc = ?, promised_amount = ?, promised_unit = ?, legal_amount = ?, legal_unit = ?,
 		submitted_at = ?, accepted_at = ?, decided_at = ?, finished_at = ?, promised_due_at = ?, legal_due_at = ?, due_provisional = ?,
 		revision = ?, listed_at = ?, updated_at = ?, mode = ?, delivery_method = ?, delivery_enc = ?, delivery_masked = ?, paused_at = ?, pause_kind = ?, resume_status = ?,
-		supplement_due_at = ?, deferred_open = ?, extended_days = ?, revoked_at = ?, revoke_reason = ? WHERE id = ? AND revision = ?`,
+		supplement_due_at = ?, deferred_open = ?, extended_days = ?, revoked_at = ?, revoke_reason = ?, extras = ? WHERE id = ? AND revision = ?`,
 		c.No, c.ItemVersion, c.ItemName, c.ItemType, c.WorkflowID, c.WorkflowRev, c.Status, c.Result, c.ResultCode,
 		c.Situation, c.FormEnc, c.QueryPasswordEnc, c.PromisedAmount, c.PromisedUnit, c.LegalAmount, c.LegalUnit,
 		c.SubmittedAt, c.AcceptedAt, c.DecidedAt, c.FinishedAt, c.PromisedDueAt, c.LegalDueAt, c.DueProvisional,
 		c.Revision, c.ListedAt, c.UpdatedAt, c.Mode, c.DeliveryMethod, c.DeliveryEnc, c.DeliveryMasked, c.PausedAt, c.PauseKind, string(c.ResumeStatus),
-		c.SupplementDueAt, c.DeferredOpen, c.ExtendedDays, c.RevokedAt, c.RevokeReason, c.ID, readRevision)
+		c.SupplementDueAt, c.DeferredOpen, c.ExtendedDays, c.RevokedAt, c.RevokeReason, c.Extras, c.ID, readRevision)
 	return exactlyOne(res, err)
 }
 

@@ -21,6 +21,10 @@ ALTER TABLE cases ADD COLUMN deferred_open INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE cases ADD COLUMN extended_days INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE cases ADD COLUMN revoked_at TIMESTAMP;
 ALTER TABLE cases ADD COLUMN revoke_reason TEXT NOT NULL DEFAULT '';
+-- extras says which of the tables below hold rows for the case (1
+-- procedures, 2 容缺 materials and their pledge, 4 a 告知承诺 pledge), so a
+-- case page reads only those that do.
+ALTER TABLE cases ADD COLUMN extras INTEGER NOT NULL DEFAULT 0;
 -- The sweeper's questions: which supplements ran out.
 CREATE INDEX cases_supplement_due ON cases(supplement_due_at) WHERE status = 'supplement';
 
@@ -94,6 +98,7 @@ DROP TABLE case_pledges;
 DROP TABLE case_deferred;
 DROP TABLE case_procedures;
 DROP INDEX cases_supplement_due;
+ALTER TABLE cases DROP COLUMN extras;
 ALTER TABLE cases DROP COLUMN revoke_reason;
 ALTER TABLE cases DROP COLUMN revoked_at;
 ALTER TABLE cases DROP COLUMN extended_days;
