@@ -45,6 +45,9 @@ var foodForm = map[string][]string{
 
 const foodCompanyName = "桐庐县建国小吃店"
 
+// foodCollectorID is the 公民身份号码 of 李建国, who collects the licence.
+const foodCollectorID = "330122198807154518"
+
 // TestApplyOnlineToClosed: a citizen applies online for 食品经营许可 on a
 // phone: the form comes back with its problems and everything typed and
 // uploaded kept; then the case goes through the whole standard workflow —
@@ -92,11 +95,13 @@ func applyOnlineToClosed(t *testing.T, base string) {
 	citizen.noHorizontalOverflow(phoneWidth, "application form")
 	citizen.focusNotObscured("application form")
 
-	// First attempt: 单位名称 left empty, the layout plan not uploaded.
+	// First attempt: 单位名称 left empty, the layout plan not uploaded. The
+	// rules (可容缺) are uploaded, so that no 容缺 is asked for.
 	citizen.fillForm(foodForm)
 	citizen.upload("application", files["申请书.pdf"])
 	citizen.upload("licence", files["营业执照.pdf"])
 	citizen.upload("id", files["身份证.png"])
+	citizen.upload("rules", files["规章制度目录.pdf"])
 	citizen.press("submit the incomplete application", "#submit", `document.getElementById("form-error") !== null`)
 	if p := citizen.path(); p != "/items/"+code+"/apply" {
 		t.Errorf("after the refused submission the address is %q, want the application page", p)
@@ -121,7 +126,7 @@ func applyOnlineToClosed(t *testing.T, base string) {
 	}
 	citizen.checkForm("after the refused submission", foodForm)
 	citizen.checkKept("after the refused submission", map[string][]string{
-		"application": {"申请书.pdf"}, "licence": {"营业执照.pdf"}, "id": {"身份证.png"},
+		"application": {"申请书.pdf"}, "licence": {"营业执照.pdf"}, "id": {"身份证.png"}, "rules": {"规章制度目录.pdf"},
 	})
 	citizen.noHorizontalOverflow(phoneWidth, "application form with problems")
 	citizen.screenshot("apply-problems-" + dbName(t))
@@ -147,7 +152,7 @@ func applyOnlineToClosed(t *testing.T, base string) {
 	if s := citizen.text("case-channel"); s != "网上" {
 		t.Errorf("#case-channel = %q, want 网上", s)
 	}
-	if m := citizen.text("case-materials"); !strings.Contains(m, "申请书.pdf") || !strings.Contains(m, "营业执照.pdf") || !strings.Contains(m, "身份证.png") || !strings.Contains(m, "平面布局图.pdf") {
+	if m := citizen.text("case-materials"); !strings.Contains(m, "申请书.pdf") || !strings.Contains(m, "营业执照.pdf") || !strings.Contains(m, "身份证.png") || !strings.Contains(m, "规章制度目录.pdf") || !strings.Contains(m, "平面布局图.pdf") {
 		t.Errorf("#case-materials does not list the files kept from the first attempt and the one added:\n%s", m)
 	}
 	if f := citizen.text("case-form"); !strings.Contains(f, foodCompanyName) || !strings.Contains(f, "13605718866") && !strings.Contains(f, "136****8866") {
@@ -236,13 +241,9 @@ func applyOnlineToClosed(t *testing.T, base string) {
 	citizen.open("/cases/" + caseNo)
 	citizen.noHorizontalOverflow(phoneWidth, "decided case")
 
-	// Handed over at the window.
-	window.do("reload the case at the window", chromedp.Reload(), chromedp.WaitVisible(chromedp.ID("act-handover")))
-	window.press("已领取", "#act-handover", "true")
-	if window.present("#action-error") {
-		t.Fatalf("已领取 refused: %s", window.text("action-error"))
-	}
-	window.checkStatus("after the handover", "已领取（准予）")
+	// Handed over at the window to the applicant, who shows the ID card.
+	window.do("reload the case at the window", chromedp.Reload(), chromedp.WaitVisible(chromedp.ID("case-status")))
+	window.handOver("李建国", foodCollectorID)
 	citizen.do("reload the case", chromedp.Reload(), chromedp.WaitVisible(chromedp.ID("case-status")))
 	citizen.checkStatus("after the handover", "已领取（准予）")
 	if !anyContains(citizen.texts("#timeline li"), "已领取") {
@@ -371,11 +372,7 @@ func windowIntakeForWalkIn(t *testing.T, base string) {
 	}
 	window.showPDF("notice-decision")
 	window.open("/cases/" + caseNo)
-	window.press("已领取", "#act-handover", "true")
-	if window.present("#action-error") {
-		t.Fatalf("已领取 refused: %s", window.text("action-error"))
-	}
-	window.checkStatus("after the handover", "已领取（准予）")
+	window.handOver(name, idn)
 
 	// The same person comes back: now registered, found by the ID number.
 	window.open("/desk?idNumber=" + idn)
@@ -764,6 +761,45 @@ func (b *tab) actFromInbox(caseNo, step, action, comment, want string) {
 	}
 }
 
+// handOver records at the window that the collector (name, 公民身份号码)
+// took the result: the case is then 已领取 and its procedures and timeline
+// name the collector with the ID number masked, never in full.
+func (b *tab) handOver(name, idNumber string) {
+	b.t.Helper()
+	if !b.present("#form-handover") {
+		b.t.Fatalf("no #form-handover to record the collector%s", b.where())
+	}
+	// A mistyped ID number (its check character wrong) is refused.
+	b.setField("#collector-name", name)
+	b.setField("#collector-id", wrongCheckChar(idNumber))
+	b.press("确认领取 with a mistyped ID number", "#act-handover", `document.getElementById("action-error") !== null`)
+	if e := b.texts("#action-errors li"); !anyContains(e, "公民身份号码") {
+		b.t.Errorf("a mistyped collector's ID number is refused with %q, want it to name the 公民身份号码", e)
+	}
+	if s := b.text("case-status"); strings.HasPrefix(s, "已领取") {
+		b.t.Fatalf("handed over to a mistyped ID number: #case-status = %q", s)
+	}
+	if v := b.value("#collector-name"); v != name {
+		b.t.Errorf("after the refusal #collector-name = %q, want the typed %s", v, name)
+	}
+	b.setField("#collector-id", idNumber)
+	b.press("确认领取", "#act-handover", "true")
+	if b.present("#action-error") {
+		b.t.Fatalf("窗口领取 refused: %s %q", b.text("action-error"), b.texts("#action-errors li"))
+	}
+	b.checkStatus("after the handover", "已领取（准予）")
+	masked := stdcode.MaskIDNumber(idNumber)
+	if p := b.text("procedures"); !strings.Contains(p, "窗口领取") || !strings.Contains(p, name) || !strings.Contains(p, masked) {
+		b.t.Errorf("#procedures does not record 窗口领取 by %s (%s):\n%s", name, masked, p)
+	}
+	if !anyContains(b.texts("#timeline li"), "领取人：") || !anyContains(b.texts("#timeline li"), masked) {
+		b.t.Errorf("#timeline does not name the collector with the masked ID number %s:\n%s", masked, b.text("timeline"))
+	}
+	if strings.Contains(b.text("main"), idNumber) {
+		b.t.Errorf("the case page shows the collector's full ID number %s", idNumber)
+	}
+}
+
 // inboxSteps are the steps at which the inbox lists the case.
 func (b *tab) inboxSteps(caseNo string) []string {
 	b.t.Helper()
@@ -876,13 +912,14 @@ func sampleFiles(t *testing.T) map[string]string {
 	dir := t.TempDir()
 	out := map[string]string{}
 	for name, body := range map[string][]byte{
-		"申请书.pdf":   filestest.PDF(),
-		"营业执照.pdf":  filestest.PDF(),
-		"身份证.png":   filestest.PNG(),
-		"平面布局图.pdf": filestest.PDF(),
-		"声明书.pdf":   filestest.PDF(),
-		"证件照.png":   filestest.PNG(),
-		"租赁合同.pdf":  filestest.PDF(),
+		"申请书.pdf":    filestest.PDF(),
+		"营业执照.pdf":   filestest.PDF(),
+		"身份证.png":    filestest.PNG(),
+		"平面布局图.pdf":  filestest.PDF(),
+		"规章制度目录.pdf": filestest.PDF(),
+		"声明书.pdf":    filestest.PDF(),
+		"证件照.png":    filestest.PNG(),
+		"租赁合同.pdf":   filestest.PDF(),
 	} {
 		p := filepath.Join(dir, name)
 		if err := os.WriteFile(p, body, 0o600); err != nil {
@@ -915,6 +952,15 @@ func creditCode(org8 string) string {
 		panic(err)
 	}
 	return body + string(c)
+}
+
+// wrongCheckChar is the ID number with another check character.
+func wrongCheckChar(id string) string {
+	last := "0"
+	if id[17] == '0' {
+		last = "1"
+	}
+	return id[:17] + last
 }
 
 // wrongPassword is a six-digit password that is not p.
