@@ -420,7 +420,7 @@ func TestPledgeRevokedByPostCheck(t *testing.T) {
 			t.Fatalf("pledged case: %s %s %+v", c.Workflow, c.Mode, c.Pledges)
 		}
 		c = w.act(w.user("window1"), c.No, "accept", "")
-		if c.Deadline.Promised.Limit != "1个工作日" {
+		if c.Deadline.Promised.Limit != "即办" || c.Deadline.Promised.Due != "2026-09-29" {
 			t.Fatalf("short limit: %+v", c.Deadline.Promised)
 		}
 		c = w.act(w.user("scjg1"), c.No, "approve", "")
