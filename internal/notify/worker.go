@@ -42,9 +42,26 @@ func (s *Service) Drain(ctx context.Context) (Stats, error) {
 	var c counts
 	var err error
 	st.Events, err = s.expandPending(ctx)
+	// Look before taking the writer: on SQLite every claim and sweep is a
+	// write transaction, and the web server nudges after every change.
+	due, derr := s.anyDue(ctx)
+	if err = errors.Join(err, derr); !due {
+		return st, err
+	}
 	swept, serr := s.sweep(ctx)
 	err = errors.Join(err, serr)
 	err = errors.Join(err, s.deliverPending(ctx, &c))
 	st.Sent, st.Retried, st.Failed = int(c.sent.Load()), int(c.retried.Load()), int(c.failed.Load())+int(swept)
 	return st, err
+}
+
+// anyDue reports whether some delivery is due (to send, or to fail after
+// a lost last attempt), from the read pool and the partial index.
+func (s *Service) anyDue(ctx context.Context) (bool, error) {
+	rows, err := s.DB.QueryContext(ctx, `SELECT id FROM notice_deliveries WHERE state IN ('pending', 'sending') AND next_try_at <= ? LIMIT 1`, s.now())
+	if err != nil {
+		return false, err
+	}
+	defer rows.Close()
+	return rows.Next(), rows.Err()
 }

@@ -264,3 +264,37 @@ func TestNoticesArriveThroughTheWorker(t *testing.T) {
 }
 
 var readForm = regexp.MustCompile(`action="/my/notices/([0-9a-f-]{36})/read"`)
+
+// A real case through casework: what its events tell the applicant.
+func TestNoticesFollowARealCase(t *testing.T) {
+	eachDemoDB(t, func(t *testing.T, a *testApp) {
+		anon := a.api(t)
+		citizen, clerk := anon.login("citizen2"), anon.login("window1")
+		r := citizen.call("POST", "/api/v1/cases", citizen.application(a.itemEntry(t, "食品经营许可"), "person"))
+		if r.Status != http.StatusCreated {
+			t.Fatalf("apply: %d %s", r.Status, r.Raw)
+		}
+		no := r.str("caseNo")
+		if r := clerk.act(no, "accept", ""); r.Status != 200 {
+			t.Fatalf("accept: %d %s", r.Status, r.Raw)
+		}
+		if _, err := a.Notify.Drain(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		got := citizen.call("GET", "/api/v1/my/notices", nil)
+		list, _ := got.JSON["notices"].([]any)
+		if len(list) != 2 {
+			t.Fatalf("notices: %s", got.Raw)
+		}
+		for i, want := range []string{"已受理", "申请已提交"} {
+			n := list[i].(map[string]any)
+			if n["title"] != want || n["caseNo"] != no || !strings.Contains(n["body"].(string), "“食品经营许可") {
+				t.Errorf("notice %d: %v, want %s of %s", i, n, want, no)
+			}
+		}
+		var sent int
+		if err := a.DB.QueryRowContext(context.Background(), `SELECT count(*) FROM notice_deliveries WHERE state = 'sent' AND case_no = ? AND topic = 'case.accepted'`, no).Scan(&sent); err != nil || sent != 2 {
+			t.Fatalf("%d messages of the acceptance sent (SMS and e-mail), want 2 (%v)", sent, err)
+		}
+	})
+}
