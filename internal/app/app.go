@@ -177,11 +177,13 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	return a, nil
 }
 
-// startNotify runs the outbox worker until Close. Like the demo cases it
-// outlives the context New was given, not the app.
+// startNotify runs the outbox worker and the casework sweeper until
+// Close. Like the demo cases they outlive the context New was given, not
+// the app.
 func (a *App) startNotify(ctx context.Context) {
 	ctx, a.stopWork = context.WithCancel(context.WithoutCancel(ctx))
 	a.bg.Go(func() { a.Notify.Run(ctx) })
+	a.bg.Go(func() { a.sweep(ctx) })
 }
 
 // LoadDemo loads the demo data (accounts and catalogue, and the sample
