@@ -917,6 +917,7 @@ func sampleFiles(t *testing.T) map[string]string {
 		"身份证.png":    filestest.PNG(),
 		"平面布局图.pdf":  filestest.PDF(),
 		"规章制度目录.pdf": filestest.PDF(),
+		"布局图补正.pdf":  filestest.PDF(),
 		"声明书.pdf":    filestest.PDF(),
 		"证件照.png":    filestest.PNG(),
 		"租赁合同.pdf":   filestest.PDF(),
