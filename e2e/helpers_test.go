@@ -26,7 +26,11 @@ import (
 
 const (
 	// testTimeout bounds one browser session and one application start.
-	testTimeout = 60 * time.Second
+	// The citizen's browser lives through a whole case journey, while
+	// window and approvers act in browsers of their own: 54 s measured on a
+	// busy machine, so a minute was too close. Steps stay bounded by
+	// stepTimeout.
+	testTimeout = 2 * time.Minute
 	// stepTimeout bounds one step, so that a missing element fails within
 	// seconds with the page's address and text, not at the end of the test.
 	stepTimeout = 15 * time.Second
