@@ -485,6 +485,18 @@ func TestDeliveryByPostAndOnline(t *testing.T) {
 		c = w.act(w.user("scjgfz"), c.No, "approve", "")
 		_, err = w.try("window1", c.No, "handover", "", collector)
 		wantCode(t, "handover of a posted result", err, apperr.Conflict)
+		if _, err := w.Cases.RevealDelivery(w.ctx, citizen, c.No); code(err) != apperr.Forbidden {
+			t.Fatalf("the applicant reveals through the clerk's door: %v", err)
+		}
+		full, err := w.Cases.RevealDelivery(w.ctx, w.user("window1"), c.No)
+		if err != nil || full.Address != "浙江省杭州市桐庐县城南街道迎春南路205号" || full.Phone != "13905710001" {
+			t.Fatalf("reveal: %+v %v", full, err)
+		}
+		var reveals int
+		_ = w.DB.QueryRowContext(w.ctx, `SELECT count(*) FROM audit_log WHERE action = 'case.delivery.reveal' AND object_id = ?`, c.ID).Scan(&reveals)
+		if reveals != 1 {
+			t.Fatalf("reveals in the trail: %d", reveals)
+		}
 		_, err = w.try("window1", c.No, "post", "", map[string]any{"carrier": "中国邮政EMS", "trackingNo": "含中文"})
 		fieldErr(t, "a bad tracking number", err, "data.trackingNo")
 		c, err = w.try("window1", c.No, "post", "", map[string]any{"carrier": "中国邮政EMS", "trackingNo": "1163550829301"})

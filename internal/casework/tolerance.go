@@ -14,6 +14,7 @@ import (
 	"unicode/utf8"
 
 	"yiwang/internal/apperr"
+	"yiwang/internal/audit"
 	"yiwang/internal/calendar"
 	"yiwang/internal/catalog"
 	"yiwang/internal/db"
@@ -435,4 +436,43 @@ func (s *Service) draftDelivery(c *caseRow) (*DeliveryInput, error) {
 	}
 	d.Recipient, d.Phone, d.Address = p.Recipient, p.Phone, p.Address
 	return d, nil
+}
+
+// PostalAddress is where a result goes by post, in full.
+type PostalAddress struct {
+	Recipient string `json:"recipient"`
+	Phone     string `json:"phone"`
+	Address   string `json:"address"`
+}
+
+// RevealDelivery shows a clerk of the case's region the full postal
+// address of a result to be posted, and writes the reading to the audit
+// trail; anyone else gets NotFound or Forbidden.
+func (s *Service) RevealDelivery(ctx context.Context, actor *identity.Principal, ref string) (*PostalAddress, error) {
+	c, err := s.visible(ctx, actor, ref)
+	if err != nil {
+		return nil, err
+	}
+	if !actor.IsStaff() || !actor.HasRole(identity.RoleClerk) || !scopeHasRegion(actor, c.RegionCode) {
+		return nil, apperr.New(apperr.Forbidden, "只有负责出件的综合窗口人员可以查看完整邮寄地址")
+	}
+	if c.DeliveryMethod != "post" || c.DeliveryEnc == "" {
+		return nil, apperr.New(apperr.Conflict, "本办件不是邮寄送达")
+	}
+	var out PostalAddress
+	err = s.DB.InTx(ctx, func(tx *db.Tx) error {
+		pt, err := s.Box.Open(fieldDelivery, c.DeliveryEnc)
+		if err != nil {
+			return err
+		}
+		if err := json.Unmarshal([]byte(pt), &out); err != nil {
+			return err
+		}
+		return audit.Append(ctx, tx, s.now(), audit.Entry{Action: "case.delivery.reveal", ObjectType: "case", ObjectID: c.ID,
+			Detail: map[string]any{"caseNo": c.no(), "reason": "邮寄送达办理结果", "fields": []string{"recipient", "phone", "address"}}})
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &out, nil
 }

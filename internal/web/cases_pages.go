@@ -571,8 +571,11 @@ type caseData struct {
 	// 特别程序, 延期, 撤回, 作废, 补交材料).
 	CaseActions []casework.ActionView
 	Notices     []noticeLink
-	FormRows    []formRow
-	Situation   []formRow
+	// Postal is the full address of a result to be posted, when the
+	// clerk asked to see it (the reading is audited).
+	Postal    *casework.PostalAddress
+	FormRows  []formRow
+	Situation []formRow
 }
 
 type actionGroup struct {
@@ -663,6 +666,11 @@ func (s *Server) renderCase(w http.ResponseWriter, r *http.Request, status int, 
 	title := c.Item.Name
 	if c.No != "" {
 		title += " · " + c.No
+	}
+	if r.URL.Query().Get("reveal") == "address" {
+		if d.Postal, err = s.Cases.RevealDelivery(r.Context(), p, c.No); err != nil {
+			return err
+		}
 	}
 	pg := page{Title: title, Data: d}
 	if actErr != nil {
