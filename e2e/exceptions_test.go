@@ -299,7 +299,12 @@ func pledgeRevokedAfterPostCheck(t *testing.T, base string) {
 		t.Fatalf("the revocation is refused: %s %q", reviewer.text("action-error"), reviewer.texts("#action-errors li"))
 	}
 	if s := reviewer.text("case-status"); !strings.Contains(s, "已撤销") {
-		t.Errorf("after the revocation #case-status = %q, want 准予（已撤销）", s)
+		t.Errorf("after the revocation #case-status = %q, want 已撤销", s)
+	}
+	// A revoked result is not handed out: the window's delivery is gone.
+	window.open("/cases/" + caseNo)
+	if window.present("#form-handover") {
+		t.Errorf("the window still offers #form-handover for a revoked result")
 	}
 	if r := reviewer.text("revoked"); !strings.Contains(r, reason) {
 		t.Errorf("#revoked = %q, want the reason %s", r, reason)
@@ -309,8 +314,8 @@ func pledgeRevokedAfterPostCheck(t *testing.T, base string) {
 	}
 
 	citizen.open("/cases/" + caseNo)
-	if s := citizen.text("case-status"); !strings.Contains(s, "准予（已撤销）") {
-		t.Errorf("the citizen's #case-status = %q, want 准予（已撤销）", s)
+	if s := citizen.text("case-status"); !strings.Contains(s, "已撤销") {
+		t.Errorf("the citizen's #case-status = %q, want 已撤销", s)
 	}
 	if r := citizen.text("revoked"); !strings.Contains(r, reason) {
 		t.Errorf("the citizen's #revoked = %q, want the reason %s", r, reason)

@@ -69,6 +69,12 @@ func apply(w *Workflow, st caseState, t openTask, act *ActionDef) (effect, error
 			return e, apperr.New(apperr.Conflict, "该办件尚未作出决定，没有可撤销的结果")
 		}
 		e.Revoke = true
+		// A revoked result is handed out no more: delivery stops too.
+		for _, o := range st.Open {
+			if o.ID != t.ID {
+				e.Cancel = append(e.Cancel, o.ID)
+			}
+		}
 	}
 	switch {
 	case len(act.To) > 1:

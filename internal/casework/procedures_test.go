@@ -326,6 +326,11 @@ func TestToleranceHoldsTheResult(t *testing.T) {
 			return err
 		}
 		fieldErr(t, "missing without a pledge", try(func(*casework.Application) {}), "materials.rules")
+		// Every problem at once (一次告知): the form's and the 容缺 one.
+		both := try(func(a *casework.Application) { a.Form = nil; a.Delivery = &casework.DeliveryInput{Method: "post"} })
+		fieldErr(t, "the form and the extras together", both, "materials.rules")
+		fieldErr(t, "the form and the extras together", both, "form.companyName")
+		fieldErr(t, "the form and the extras together", both, "delivery.address")
 		fieldErr(t, "a date in the past", try(func(a *casework.Application) {
 			a.Deferred, a.TolerancePledge = []casework.DeferredInput{{Material: "rules", Due: "2026-09-28"}}, true
 		}), "deferred[0].due")
@@ -436,16 +441,15 @@ func TestPledgeRevokedByPostCheck(t *testing.T) {
 		}
 		_, err = w.try("window1", c.No, "handover", "", map[string]any{"collector": map[string]any{"name": "李", "idNumber": "123"}})
 		fieldErr(t, "a bad collector", err, "data.collector.idNumber")
-		c = w.actData(w.user("window1"), c.No, "handover", "", collector)
-		if c.Status != casework.StatusCollected {
-			t.Fatalf("collected: %s", c.Status)
-		}
 		_, err = w.try("scjg1", c.No, "revoke", "", nil)
 		fieldErr(t, "revoke without a reason", err, "comment")
 		c, err = w.try("scjg1", c.No, "revoke", "现场核查发现无食品安全管理人员，与承诺不符", nil)
-		if err != nil || c.RevokedAt == nil || c.ResultName != "准予（已撤销）" || c.Pledges[0].BrokenAt == nil || len(c.Tasks) != 0 {
+		if err != nil || c.RevokedAt == nil || c.ResultName != "已撤销" || c.Pledges[0].BrokenAt == nil || len(c.Tasks) != 0 {
 			t.Fatalf("revoke: %+v %v", c, err)
 		}
+		// Revoked before it was collected: the window hands nothing out.
+		_, err = w.try("window1", c.No, "handover", "", collector)
+		wantCode(t, "hand over a revoked result", err, apperr.Conflict)
 		var broken int
 		_ = w.DB.QueryRowContext(w.ctx, `SELECT count(*) FROM case_pledges WHERE applicant_person_id = ? AND broken_at IS NOT NULL`, citizen.PersonID).Scan(&broken)
 		if broken != 1 {

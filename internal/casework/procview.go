@@ -11,11 +11,10 @@ import (
 
 // resultNameOf is a case's result as shown, with a revocation.
 func resultNameOf(c *caseRow) string {
-	n := ResultName(c.Result)
 	if c.RevokedAt != nil {
-		n += "（已撤销）"
+		return "已撤销"
 	}
-	return n
+	return ResultName(c.Result)
 }
 
 // PledgeKinds name the pledges.

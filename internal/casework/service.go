@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"math/big"
@@ -414,6 +415,43 @@ func (s *Service) check(ctx context.Context, actor *identity.Principal, app *App
 	return out, f.Err()
 }
 
+// checkAll checks an application in full — its answers, form and
+// materials, and its extras (容缺, 告知承诺, delivery) — and reports every
+// problem of both at once (一次告知), not one round after the other.
+func (s *Service) checkAll(ctx context.Context, actor *identity.Principal, app *Application, e *catalog.Entry, a *applicant) (*checked, *extras, *txEnv, time.Time, error) {
+	env, err := s.loadEnv(ctx)
+	if err != nil {
+		return nil, nil, nil, time.Time{}, err
+	}
+	now := s.now()
+	ch, cerr := s.check(ctx, actor, app, e, a, app.Submit)
+	var ce *apperr.Error
+	if cerr != nil && (ch == nil || !errors.As(cerr, &ce) || ce.Code != apperr.Invalid) {
+		return nil, nil, nil, now, cerr
+	}
+	x, xerr := s.checkExtras(actor, app, &e.Item, ch, env.tab, now, app.Submit)
+	var xe *apperr.Error
+	switch {
+	case xerr != nil && !errors.As(xerr, &xe):
+		return nil, nil, nil, now, xerr
+	case ce != nil && xe != nil:
+		if ce.Fields == nil {
+			ce.Fields = map[string]string{}
+		}
+		for k, v := range xe.Fields {
+			if _, ok := ce.Fields[k]; !ok {
+				ce.Fields[k] = v
+			}
+		}
+		return nil, nil, nil, now, ce
+	case ce != nil:
+		return nil, nil, nil, now, ce
+	case xerr != nil:
+		return nil, nil, nil, now, xerr
+	}
+	return ch, x, env, now, nil
+}
+
 // requiredMaterial: 必要 materials the applicant brings must come with the
 // application. 容缺 ones may follow after acceptance, 非必要 ones are
 // optional, and those issued by government are fetched by the department.
@@ -594,16 +632,7 @@ func (s *Service) Create(ctx context.Context, actor *identity.Principal, app App
 	if err := checkObjects(&e.Item, a); err != nil {
 		return nil, false, err
 	}
-	ch, err := s.check(ctx, actor, &app, e, a, app.Submit)
-	if err != nil {
-		return nil, false, err
-	}
-	env, err := s.loadEnv(ctx)
-	if err != nil {
-		return nil, false, err
-	}
-	now := s.now()
-	x, err := s.checkExtras(actor, &app, &e.Item, ch, env.tab, now, app.Submit)
+	ch, x, env, now, err := s.checkAll(ctx, actor, &app, e, a)
 	if err != nil {
 		return nil, false, err
 	}
@@ -897,16 +926,7 @@ func (s *Service) UpdateDraft(ctx context.Context, actor *identity.Principal, re
 	if err != nil {
 		return nil, err
 	}
-	ch, err := s.check(ctx, actor, &app, e, a, app.Submit)
-	if err != nil {
-		return nil, err
-	}
-	env, err := s.loadEnv(ctx)
-	if err != nil {
-		return nil, err
-	}
-	now := s.now()
-	x, err := s.checkExtras(actor, &app, &e.Item, ch, env.tab, now, app.Submit)
+	ch, x, env, now, err := s.checkAll(ctx, actor, &app, e, a)
 	if err != nil {
 		return nil, err
 	}
