@@ -1,6 +1,8 @@
 package web_test
 
 import (
+	"encoding/json"
+	"fmt"
 	"net/url"
 	"strings"
 	"testing"
@@ -42,11 +44,25 @@ func TestCaseProceduresAPI(t *testing.T) {
 			t.Fatalf("create: %d %s", r.Status, r.Raw)
 		}
 		no := r.str("caseNo")
+		revision := func() string {
+			g := citizen.call("GET", "/api/v1/cases/"+no, nil)
+			var c struct {
+				Revision int
+				Status   string
+				Timeline []any
+			}
+			_ = json.Unmarshal([]byte(g.Raw), &c)
+			return fmt.Sprint(c.Revision, c.Status, len(c.Timeline))
+		}
+		before := revision()
 		if r := approver.actData(no, "special-end", "结束", nil); r.Status != 409 {
 			t.Fatalf("ending a special procedure never started: %d %s", r.Status, r.Raw)
 		}
 		if r := clerk.actData(no, "handover", "", collectorData); r.Status != 409 {
 			t.Fatalf("delivering a result that is not ready: %d %s", r.Status, r.Raw)
+		}
+		if after := revision(); after != before {
+			t.Fatalf("refused actions changed the case: %s → %s", before, after)
 		}
 		if r := clerk.act(no, "accept", ""); r.Status != 200 {
 			t.Fatalf("accept: %d %s", r.Status, r.Raw)
@@ -74,8 +90,15 @@ func TestCaseProceduresAPI(t *testing.T) {
 		if r := head.act(no, "approve", ""); r.Status != 200 {
 			t.Fatalf("approve: %d %s", r.Status, r.Raw)
 		}
+		decided := revision()
 		if r := citizen.act(no, "withdraw", ""); r.Status != 409 {
 			t.Fatalf("withdrawing a decided case: %d %s", r.Status, r.Raw)
+		}
+		if r := citizen.actData(no, "supply", "", map[string]any{"materials": []map[string]string{{"material": "layout", "file": up.str("id")}}}); r.Status != 409 {
+			t.Fatalf("supplementing with nothing asked: %d %s", r.Status, r.Raw)
+		}
+		if after := revision(); after != decided {
+			t.Fatalf("refused actions changed the decided case: %s → %s", decided, after)
 		}
 		if r := anon.login("citizen1").act(no, "withdraw", ""); r.Status != 404 {
 			t.Fatalf("someone else's case: %d %s", r.Status, r.Raw)
