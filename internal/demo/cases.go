@@ -191,15 +191,26 @@ type planned struct {
 	created time.Time
 	moves   []move
 	want    target
+	// The exceptions' parts of the application (exceptions.go): 告知承诺,
+	// 容缺 materials to come later, and how the result is to be delivered.
+	mode     string
+	deferred []casework.DeferredInput
+	delivery *casework.DeliveryInput
 }
 
-// move is one workflow action taken on a case.
+// move is one workflow action taken on a case, or one of its procedures
+// (补正, 特别程序, 延期, 撤回, 作废: step "").
 type move struct {
 	step, action string
 	actor        string
 	comment      string
 	status       casework.Status // where the case stands afterwards
 	at           time.Time
+	data         map[string]any     // the action's data (a supplement notice, a special procedure, a post)
+	supply       []catalog.Material // materials handed in (supply), scanned by the actor then
+	sweep        bool               // not an action: the sweeper runs (补正不来)
+	online       bool               // the applicant acts online, at any hour
+	wait         wait               // when, after the move before (exception plans)
 }
 
 // LoadCases makes the demo cases. It is meant for a fresh demo
@@ -224,13 +235,18 @@ func LoadCases(ctx context.Context, s CaseServices) (*CasesReport, error) {
 	}
 	wfs := map[string]*casework.Workflow{}
 	for _, e := range entries {
-		id := workflowOf(&e.Item)
-		if wfs[id] == nil {
-			w, err := s.Cases.GetWorkflow(ctx, id)
-			if err != nil {
-				return nil, fmt.Errorf("demo cases: workflow %s: %w", id, err)
+		ids := []string{workflowOf(&e.Item)}
+		if e.Item.Flags.Pledge {
+			ids = append(ids, e.Item.EffectiveRules().PledgeWorkflow) // 告知承诺 cases (exceptions.go)
+		}
+		for _, id := range ids {
+			if wfs[id] == nil {
+				w, err := s.Cases.GetWorkflow(ctx, id)
+				if err != nil {
+					return nil, fmt.Errorf("demo cases: workflow %s: %w", id, err)
+				}
+				wfs[id] = &w.Workflow
 			}
-			wfs[id] = &w.Workflow
 		}
 	}
 	pl := &planner{r: r, tl: tl, tab: tab, entries: entries, wfs: wfs, walkIns: walkIns(r), weight: map[string]int{}}
@@ -248,6 +264,15 @@ func LoadCases(ctx context.Context, s CaseServices) (*CasesReport, error) {
 		}
 		plans = append(plans, p)
 	}
+	// The exceptions come from a seed of their own, so the mix above is the
+	// same with or without them.
+	xp := *pl
+	xp.r, xp.used = rand.New(rand.NewPCG(casesSeed1^exceptionsSeed, casesSeed2)), map[string]int{}
+	more, err := xp.planExceptions(len(plans))
+	if err != nil {
+		return nil, err
+	}
+	plans = append(plans, more...)
 
 	// Everyone who acts logs in once: the window and the applicants first.
 	var names []string
@@ -256,7 +281,9 @@ func LoadCases(ctx context.Context, s CaseServices) (*CasesReport, error) {
 	}
 	for _, p := range plans {
 		for _, m := range p.moves {
-			names = append(names, m.actor)
+			if m.actor != "" {
+				names = append(names, m.actor)
+			}
 		}
 	}
 	names = uniq(names)
@@ -535,6 +562,7 @@ type planner struct {
 	wfs     map[string]*casework.Workflow
 	walkIns []walkIn
 	weight  map[string]int
+	used    map[string]int // items already given an exception case
 	tab     *calendar.Table
 }
 
@@ -600,8 +628,10 @@ func assignChannels(r *rand.Rand, targets []target) {
 }
 
 // randomChannel draws a channel by the shares of state s.
-func randomChannel(r *rand.Rand, s casework.Status) int {
-	shares := channelShares(s)
+func randomChannel(r *rand.Rand, s casework.Status) int { return drawShare(r, channelShares(s)) }
+
+// drawShare draws a channel by shares.
+func drawShare(r *rand.Rand, shares [channelCount]int) int {
 	total := 0
 	for _, w := range shares {
 		total += w
@@ -1052,7 +1082,8 @@ func (run *runner) apply(ctx context.Context, p *planned) (*caseState, error) {
 		return nil, err
 	}
 	app := casework.Application{Item: p.entry.Item.Code, ItemVersion: p.entry.Item.Version, Situation: p.sit, Form: p.form,
-		Submit: p.want.status != casework.StatusDraft}
+		Submit: p.want.status != casework.StatusDraft, Mode: p.mode, Pledge: p.mode != "",
+		Deferred: p.deferred, TolerancePledge: len(p.deferred) > 0, Delivery: p.delivery}
 	switch {
 	case p.who.walkIn != nil:
 		app.Applicant = &casework.ApplicantInput{IDNumber: p.who.walkIn.id, Name: p.who.walkIn.name, Phone: p.who.walkIn.phone}
@@ -1077,6 +1108,9 @@ func (run *runner) apply(ctx context.Context, p *planned) (*caseState, error) {
 // act takes move m on the case: the action as the case offers it to the
 // acting staff member now.
 func (run *runner) act(ctx context.Context, p *planned, st *caseState, m move) error {
+	if m.sweep {
+		return run.sweep(ctx, p, st, m)
+	}
 	actor, err := run.users.get(m.actor)
 	if err != nil {
 		return err
@@ -1092,17 +1126,22 @@ func (run *runner) act(ctx context.Context, p *planned, st *caseState, m move) e
 		}
 		st.c, st.viewer = c, m.actor
 	}
-	task := ""
+	task, offered := "", false
 	for _, a := range st.c.Actions {
 		if a.Action == m.action && a.Step == m.step {
-			task = a.Task
+			task, offered = a.Task, true
 		}
 	}
-	if task == "" {
+	if !offered {
 		return fail(fmt.Errorf("not offered (case %s, actions %v)", st.c.Status, st.c.Actions))
 	}
-	var data map[string]any
-	if m.action == "handover" {
+	data := m.data
+	switch m.action {
+	case "supply":
+		if data, err = run.supplyData(ctx, actor, m); err != nil {
+			return fail(err)
+		}
+	case "handover":
 		// The window records who collected the result: the applicant, or
 		// the company's agent.
 		name := st.c.Applicant.Name
