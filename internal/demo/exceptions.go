@@ -367,7 +367,7 @@ func (w *way) supplement(x exSpec) ([]move, bool) {
 			return nil, false
 		}
 		out = append(out, move{action: "supply", actor: p.who.account, online: p.who.online(), status: w.before(k), supply: asked,
-			comment: w.pl.supplyNote(p), wait: wait{1 + r.IntN(5), 10, 120}})
+			wait: wait{1 + r.IntN(5), 10, 120}}) // the timeline says what came (补交：…)
 		next := wait{r.IntN(2), 20, 200}
 		if k == 0 && !p.who.online() {
 			next = wait{0, 3, 15} // the walk-in is back at the desk with it
@@ -542,7 +542,7 @@ func (w *way) tolerance(x exSpec) ([]move, bool) {
 		return nil, false
 	}
 	out := append(slices.Clone(main[:k]), move{action: "supply", actor: p.who.account, online: p.who.online(), status: w.before(k),
-		supply: deferred, comment: pick(r, toleranceSupplyNotes), wait: wait{1 + r.IntN(4), 10, 200}})
+		supply: deferred, wait: wait{1 + r.IntN(4), 10, 200}})
 	return append(out, w.resume(k, len(main), wait{r.IntN(2), 20, 180})...), true
 }
 
@@ -652,16 +652,6 @@ func (pl *planner) supplementMove(p *planned, m move, window bool) (move, []cata
 	}
 	return move{action: "supplement", actor: m.actor, status: casework.StatusSupplement, data: map[string]any{"materials": items},
 		comment: note, wait: m.wait}, asked, true
-}
-
-func (pl *planner) supplyNote(p *planned) string {
-	switch {
-	case !p.who.online():
-		return pick(pl.r, supplyAtWindow)
-	case pl.r.IntN(2) == 0:
-		return pick(pl.r, supplyOnline)
-	}
-	return ""
 }
 
 // deliverBy sends the result of a case by post (handed to EMS, perhaps
@@ -1006,9 +996,6 @@ var (
 	supplementAtWindow = []string{"材料补齐后予以受理。", "请补齐后通过“浙里办”上传或送至县政务服务中心综合窗口。", "已当场一次性告知需补正的全部内容。"}
 	supplementInReview = []string{"请在补正期限内一次性补齐，补正期间不计算审查时限。", "补正材料可通过“浙里办”上传或送至县政务服务中心综合窗口。",
 		"请按告知书逐项补正，逾期未补正的按补正不来办结。"}
-	supplyOnline         = []string{"已按补正告知书重新提交，请审核。", "已补充完整。"}
-	supplyAtWindow       = []string{"申请人到窗口补交，已核对原件。", "申请人携补正材料到窗口补交，已扫描上传。"}
-	toleranceSupplyNotes = []string{"", "容缺材料已按承诺日期补交。", "已补交承诺的容缺材料。"}
 
 	extensionApproveNotes = []string{"同意延期，请将延期理由书面告知申请人。", "同意。", "同意延期，请抓紧办理。"}
 	withdrawByPerson      = []string{"申请信息填写有误，撤回后重新申请。", "因个人原因暂不办理。", "计划有变，暂不办理此事项。"}
