@@ -511,6 +511,9 @@ func (pc *procCtx) supply() error {
 	}
 	pc.extra["materials"] = names
 	pc.event.Comment = "补交：" + strings.Join(names, "、")
+	if pc.in.Comment != "" {
+		pc.event.Comment += "。" + pc.in.Comment
+	}
 	if sp != nil {
 		excluded, err := pc.resume(pc.rules.SupplementClock == "restart")
 		if err != nil {

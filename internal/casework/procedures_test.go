@@ -127,9 +127,12 @@ func TestSupplementAcrossNationalDay(t *testing.T) {
 		other := w.upload(w.user("citizen2"), "别人的.pdf")
 		_, err = w.try("citizen1", c.No, "supply", "", map[string]any{"materials": []any{map[string]any{"material": "layout", "file": other}, map[string]any{"material": "rules", "file": f2}}})
 		fieldErr(t, "someone else's file", err, "data.materials[0].file")
-		c, err = w.try("citizen1", c.No, "supply", "", map[string]any{"materials": []any{map[string]any{"material": "layout", "file": f1}, map[string]any{"material": "rules", "file": f2}}})
+		c, err = w.try("citizen1", c.No, "supply", "已按要求补充面积标注", map[string]any{"materials": []any{map[string]any{"material": "layout", "file": f1}, map[string]any{"material": "rules", "file": f2}}})
 		if err != nil {
 			t.Fatal(err)
+		}
+		if last := c.Timeline[len(c.Timeline)-1]; !strings.Contains(last.Comment, "已按要求补充面积标注") || !strings.Contains(last.Comment, "补交") {
+			t.Fatalf("the supplement's comment: %+v", last)
 		}
 		if c.Status != casework.StatusAccepted || c.Paused || c.Supplement != nil {
 			t.Fatalf("after the supplement: %s %v", c.Status, c.Paused)

@@ -186,6 +186,10 @@ func (s *Service) actionsFor(ctx context.Context, actor *identity.Principal, c *
 			out = append(out, *v)
 		}
 	}
+	if c.CreatedBy == actor.AccountID && c.Status.Open() && c.DecidedAt == nil {
+		// The clerk who took a walk-in's application withdraws it for them.
+		out = append(out, ActionView{Action: "withdraw", Name: CaseActions["withdraw"] + "（代申请人）", Kind: "danger"})
+	}
 	paused := c.PausedAt != nil
 	if allowed["supplement"] && !paused {
 		v := ActionView{Action: "supplement", Name: CaseActions["supplement"], Kind: "normal", Form: "supplement"}

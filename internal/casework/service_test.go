@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -518,6 +519,10 @@ func TestWindowIntakeForAWalkIn(t *testing.T) {
 		}
 		if c.Channel != "0" || c.Applicant.Name != "陈美玲" || c.Applicant.IDMasked != stdcode.MaskIDNumber(walkInID) {
 			t.Fatalf("window case: %+v", c.Applicant)
+		}
+		// The clerk may withdraw the walk-in's application for them.
+		if !slices.ContainsFunc(c.Actions, func(a casework.ActionView) bool { return a.Action == "withdraw" }) {
+			t.Fatalf("the intake clerk is not offered to withdraw: %+v", c.Actions)
 		}
 		c = w.act(clerk, c.No, "approve", "")
 		if c.Status != casework.StatusClosed || c.Deadline.Promised.Due != "2026-09-29" {

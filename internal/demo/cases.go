@@ -1145,8 +1145,11 @@ func (run *runner) act(ctx context.Context, p *planned, st *caseState, m move) e
 		// The window records who collected the result: the applicant, or
 		// the company's agent.
 		name := st.c.Applicant.Name
-		if st.c.Applicant.Kind == "company" && st.c.Applicant.Agent != "" {
+		if st.c.Applicant.Kind == "company" {
 			name = st.c.Applicant.Agent
+			if name == "" {
+				name = "周海峰" // the company's staff member sent to collect it
+			}
 		}
 		data = map[string]any{"collector": map[string]any{"name": name, "idNumber": idNumber(fmt.Sprintf("33012219850715%03d", p.n%1000))}}
 	}
