@@ -31,6 +31,17 @@ func (s *Service) expandPending(ctx context.Context) (int, error) {
 		if err != nil || len(ids) == 0 {
 			return done, err
 		}
+		// Most passes handle the whole batch in one transaction (one write
+		// on SQLite, whose writer the case steps share); when one event in
+		// it fails, the batch is handled again an event at a time, so the
+		// bad one is counted and skipped without holding up the others.
+		if n, err := s.expandAll(ctx, ids); err == nil {
+			done += n
+			if len(ids) < expandBatch || n == 0 {
+				return done, nil
+			}
+			continue
+		}
 		progressed := false
 		for _, id := range ids {
 			ok, err := s.expandOne(ctx, id)
@@ -80,6 +91,55 @@ func skipLocked(q db.Querier) string {
 	return ""
 }
 
+// expandAll handles the events ids in one transaction, all or none, and
+// reports how many it handled (others were handled or held meanwhile).
+func (s *Service) expandAll(ctx context.Context, ids []string) (int, error) {
+	now := s.now()
+	n := 0
+	err := s.DB.InTx(ctx, func(tx *db.Tx) error {
+		n = 0
+		for _, id := range ids {
+			ok, err := s.expandIn(ctx, tx, id, now)
+			if err != nil {
+				return err
+			}
+			if ok {
+				n++
+			}
+		}
+		return nil
+	})
+	return n, err
+}
+
+// expandIn handles one event inside tx: its notices, its deliveries and
+// the mark that it was handled.
+func (s *Service) expandIn(ctx context.Context, tx *db.Tx, id string, now time.Time) (bool, error) {
+	var ev event
+	err := tx.QueryRowContext(ctx, `SELECT id, topic, object_id, payload, created_at FROM outbox WHERE id = ? AND delivered_at IS NULL`+skipLocked(tx), id).
+		Scan(&ev.ID, &ev.Topic, &ev.CaseID, &ev.Payload, &ev.At)
+	if db.IsNoRows(err) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	if expandFault != nil {
+		if err := expandFault(ev); err != nil {
+			return false, err
+		}
+	}
+	if err := s.fanOut(ctx, tx, ev, now); err != nil {
+		return false, err
+	}
+	_, err = tx.ExecContext(ctx, `UPDATE outbox SET delivered_at = ?, attempts = attempts + 1 WHERE id = ?`, now, ev.ID)
+	return err == nil, err
+}
+
+// expandFault lets a test make the handling of an event fail as a broken
+// database would; nil in the product.
+var expandFault func(ev event) error
+
 // expandOne handles one event in one transaction: its notices, its
 // deliveries and the mark that it was handled commit together, so a crash
 // leaves either all of them or none, and the unique keys make a second
@@ -88,20 +148,7 @@ func skipLocked(q db.Querier) string {
 func (s *Service) expandOne(ctx context.Context, id string) (ok bool, err error) {
 	now := s.now()
 	err = s.DB.InTx(ctx, func(tx *db.Tx) error {
-		var ev event
-		err := tx.QueryRowContext(ctx, `SELECT id, topic, object_id, payload, created_at FROM outbox WHERE id = ? AND delivered_at IS NULL`+skipLocked(tx), id).
-			Scan(&ev.ID, &ev.Topic, &ev.CaseID, &ev.Payload, &ev.At)
-		if db.IsNoRows(err) {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-		if err := s.fanOut(ctx, tx, ev, now); err != nil {
-			return err
-		}
-		ok = true
-		_, err = tx.ExecContext(ctx, `UPDATE outbox SET delivered_at = ?, attempts = attempts + 1 WHERE id = ?`, now, ev.ID)
+		ok, err = s.expandIn(ctx, tx, id, now)
 		return err
 	})
 	return ok, err
