@@ -3,6 +3,7 @@ package notify
 import (
 	"context"
 	"errors"
+	"slices"
 	"time"
 
 	"yiwang/internal/db"
@@ -17,8 +18,14 @@ type event struct {
 	At      time.Time
 }
 
-// expandBatch is how many pending events one pass reads at a time.
-const expandBatch = 100
+// expandBatch is how many pending events one pass reads at a time, and
+// expandPerTx how many of them one transaction handles: enough to spare
+// SQLite's one writer a transaction per event, few enough that the case
+// steps waiting for it are not held up long.
+const (
+	expandBatch = 100
+	expandPerTx = 16
+)
 
 // expandPending turns every pending outbox event into its notices and
 // deliveries, one transaction per event, and reports how many it handled.
@@ -35,15 +42,25 @@ func (s *Service) expandPending(ctx context.Context) (int, error) {
 		// on SQLite, whose writer the case steps share); when one event in
 		// it fails, the batch is handled again an event at a time, so the
 		// bad one is counted and skipped without holding up the others.
-		if n, err := s.expandAll(ctx, ids); err == nil {
-			done += n
-			if len(ids) < expandBatch || n == 0 {
+		failed := []string{}
+		handled := 0
+		for chunk := range slices.Chunk(ids, expandPerTx) {
+			n, err := s.expandAll(ctx, chunk)
+			if err != nil {
+				failed = append(failed, chunk...)
+				continue
+			}
+			handled += n
+		}
+		done += handled
+		if len(failed) == 0 {
+			if len(ids) < expandBatch || handled == 0 {
 				return done, nil
 			}
 			continue
 		}
-		progressed := false
-		for _, id := range ids {
+		progressed := handled > 0
+		for _, id := range failed {
 			ok, err := s.expandOne(ctx, id)
 			if err != nil {
 				s.Log.Error("notify: event not handled; it will be tried again", "event", id, "err", err)
