@@ -42,6 +42,11 @@ type Config struct {
 	Backoff, MaxBackoff time.Duration
 	// Senders is how many deliveries one worker sends at once.
 	Senders int
+	// Gather is how long the worker waits after a nudge for more changes
+	// to come before it looks (default 200 ms): under load a pass then
+	// handles many events in one transaction instead of one each, and a
+	// person is still told within a second.
+	Gather time.Duration
 }
 
 func (c *Config) defaults(log *slog.Logger) {
@@ -74,6 +79,9 @@ func (c *Config) defaults(log *slog.Logger) {
 	}
 	if c.Senders <= 0 {
 		c.Senders = 4
+	}
+	if c.Gather <= 0 {
+		c.Gather = 200 * time.Millisecond
 	}
 }
 

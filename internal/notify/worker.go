@@ -21,6 +21,13 @@ func (s *Service) Run(ctx context.Context) {
 			return
 		case <-t.C:
 		case <-s.nudge:
+			// Let the changes of the next moments come too (their nudges
+			// fall into the full channel), then handle them together.
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(s.cfg.Gather):
+			}
 		}
 	}
 }
