@@ -5,6 +5,7 @@ go 1.26.8
 require (
 	github.com/chromedp/cdproto v0.159.0 // browser tests (e2e): Chrome DevTools protocol types
 	github.com/chromedp/chromedp v0.23.0 // browser tests (e2e): drives headless Chromium from Go, no Node needed
+	github.com/emmansun/gmsm v0.44.0 // SM2/SM3 (GB/T 32918, GB/T 32905) for electronic seals and signatures (internal/seal); maintained, MIT; not certified by 国家密码管理局, so private keys are used only through crypto.Signer (an HSM can replace them)
 	github.com/go-ego/gse v0.80.3 // Chinese word segmentation (jieba in Go) for catalogue search; dictionary shipped in internal/catalog/data
 	github.com/google/uuid v1.6.0 // UUIDv7 ids generated in Go (time-ordered, same on both databases)
 	github.com/jackc/pgx/v5 v5.12.0 // PostgreSQL driver, used through database/sql (pgx/v5/stdlib)
