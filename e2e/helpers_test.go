@@ -65,6 +65,8 @@ func startApp(t *testing.T, dsn string) string {
 		DataKey: bytes.Repeat([]byte{1}, 32),
 		Log:     slog.New(slog.NewTextHandler(io.Discard, nil)),
 		Version: "test",
+		// As `yiwang serve` runs: with the notice worker and the sweeper.
+		DeliverNotices: true,
 	})
 	if err != nil {
 		t.Fatalf("app.New: %v", err)

@@ -261,6 +261,7 @@ type Tx struct {
 	d      *DB
 	vals   map[any]any
 	before []func() error
+	after  []func()
 	// unprepared are the queries that ran without a cached statement: they
 	// are prepared once the transaction has ended, because preparing needs
 	// the writer connection the transaction holds (SQLite has one).
@@ -271,6 +272,11 @@ type Tx struct {
 // commits (an error rolls the transaction back): for state a package
 // writes once per transaction, such as the audit chain's head.
 func (t *Tx) BeforeCommit(fn func() error) { t.before = append(t.before, fn) }
+
+// AfterCommit runs fn once the transaction has committed (not when it
+// rolls back): for caches of what it wrote, so that nobody reads the old
+// rows into a cache again between the reset and the commit.
+func (t *Tx) AfterCommit(fn func()) { t.after = append(t.after, fn) }
 
 // Value returns what Set stored under key in this transaction (nil when
 // nothing): per-transaction state of a package, such as the audit chain a
@@ -358,7 +364,13 @@ func (d *DB) InTx(ctx context.Context, fn func(tx *Tx) error) (err error) {
 			return err
 		}
 	}
-	return MapError(sqlTx.Commit())
+	if err = MapError(sqlTx.Commit()); err != nil {
+		return err
+	}
+	for _, a := range tx.after {
+		a()
+	}
+	return nil
 }
 
 // RedactDSN hides the password of a connection string, for logs and errors.

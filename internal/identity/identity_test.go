@@ -216,3 +216,23 @@ func TestStoreSuite(t *testing.T) {
 		}
 	})
 }
+
+// Departments read before the demo data is loaded (the server's sweeper
+// does at start-up) are not served from the cache after it.
+func TestDepartmentsSeenRightAfterSeeding(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		s := newService(t, d, clock.Fixed(time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)))
+		before, err := s.Departments(ctx)
+		if err != nil || len(before) != 0 {
+			t.Fatalf("before: %d %v", len(before), err)
+		}
+		if _, err := demo.Load(ctx, s); err != nil {
+			t.Fatal(err)
+		}
+		after, err := s.Departments(ctx)
+		if err != nil || len(after) == 0 {
+			t.Fatalf("departments right after seeding: %d %v (a stale cache)", len(after), err)
+		}
+	})
+}
