@@ -22,7 +22,7 @@ var PledgeKinds = map[string]string{"tolerance": "容缺受理承诺书", "pledg
 
 // renderExtras fills in a case's procedures, 容缺 materials, pledges and
 // delivery, and answers the procedures for the actions.
-func (s *Service) renderExtras(ctx context.Context, out *Case, c *caseRow, it *catalog.Item, env *txEnv) ([]procRow, error) {
+func (s *Service) renderExtras(ctx context.Context, out *Case, c *caseRow, it *catalog.Item, env *txEnv) ([]procRow, []deferredRow, error) {
 	out.Mode, out.Paused, out.PausedAt = c.Mode, c.PausedAt != nil, c.PausedAt
 	if c.Mode == ModePledge {
 		out.ModeName = "告知承诺制"
@@ -31,13 +31,13 @@ func (s *Service) renderExtras(ctx context.Context, out *Case, c *caseRow, it *c
 	out.Procedures, out.Deferred, out.Pledges = []ProcedureView{}, []DeferredView{}, []PledgeView{}
 	out.Delivery = DeliveryView{Method: c.DeliveryMethod, MethodName: catalog.DeliveryMethods[c.DeliveryMethod], Address: c.DeliveryMasked}
 	if c.Status == StatusDraft {
-		return nil, nil
+		return nil, nil, nil
 	}
 	var procs []procRow
 	var err error
 	if c.Extras&extrasProcedures != 0 {
 		if procs, err = caseProcs(ctx, s.DB, c.ID); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	}
 	for _, p := range procs {
@@ -69,7 +69,7 @@ func (s *Service) renderExtras(ctx context.Context, out *Case, c *caseRow, it *c
 	var deferred []deferredRow
 	if c.Extras&extrasTolerance != 0 {
 		if deferred, err = caseDeferred(ctx, s.DB, c.ID); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	}
 	now := s.Clock.Now()
@@ -81,19 +81,19 @@ func (s *Service) renderExtras(ctx context.Context, out *Case, c *caseRow, it *c
 	var pledges []pledgeRow
 	if c.Extras&(extrasTolerance|extrasPledge) != 0 {
 		if pledges, err = casePledges(ctx, s.DB, c.ID); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	}
 	for _, p := range pledges {
 		out.Pledges = append(out.Pledges, PledgeView{Kind: p.Kind, KindName: PledgeKinds[p.Kind], Text: p.Text, Digest: p.Digest, How: p.How,
 			SignedAt: p.SignedAt, Signer: p.SignerName, BrokenAt: p.BrokenAt, BrokenReason: p.BrokenReason})
 	}
-	return procs, nil
+	return procs, deferred, nil
 }
 
 // actionsFor lists what actor may do on the case now: the actions of the
 // steps they may act in, and the case procedures open to them.
-func (s *Service) actionsFor(ctx context.Context, actor *identity.Principal, c *caseRow, tasks []taskRow, env *txEnv, it *catalog.Item, procs []procRow) ([]ActionView, error) {
+func (s *Service) actionsFor(ctx context.Context, actor *identity.Principal, c *caseRow, tasks []taskRow, env *txEnv, it *catalog.Item, procs []procRow, deferred []deferredRow) ([]ActionView, error) {
 	out := []ActionView{}
 	if c.Status == StatusDraft {
 		if c.CreatedBy == actor.AccountID {
@@ -116,7 +116,6 @@ func (s *Service) actionsFor(ctx context.Context, actor *identity.Principal, c *
 			}
 		case c.DeferredOpen > 0:
 			v.Name = "补交容缺材料"
-			deferred, _ := caseDeferred(ctx, s.DB, c.ID)
 			for _, d := range deferred {
 				if d.ArrivedAt == nil {
 					v.Options = append(v.Options, Named{ID: d.Material, Name: d.Name})

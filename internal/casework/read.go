@@ -131,11 +131,11 @@ func (s *Service) renderWith(ctx context.Context, actor *identity.Principal, c *
 		}
 		out.Tasks = append(out.Tasks, tv)
 	}
-	procs, err := s.renderExtras(ctx, out, c, it, env)
+	procs, deferred, err := s.renderExtras(ctx, out, c, it, env)
 	if err != nil {
 		return nil, err
 	}
-	if out.Actions, err = s.actionsFor(ctx, actor, c, tasks, env, it, procs); err != nil {
+	if out.Actions, err = s.actionsFor(ctx, actor, c, tasks, env, it, procs, deferred); err != nil {
 		return nil, err
 	}
 	if c.QueryPasswordEnc != "" && (isApplicant(actor, c) || c.CreatedBy == actor.AccountID) {
