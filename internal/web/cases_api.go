@@ -216,18 +216,7 @@ func caseFilter(r *http.Request) (casework.Filter, error) {
 	default:
 		bad.Add("overdue", "应为 true 或 false")
 	}
-	for _, p := range []struct {
-		name string
-		dst  *int
-	}{{"page", &f.Page}, {"pageSize", &f.PageSize}} {
-		if v := q.Get(p.name); v != "" {
-			n, err := strconv.Atoi(v)
-			if err != nil || n < 1 {
-				bad.Add(p.name, "应为正整数")
-			}
-			*p.dst = n
-		}
-	}
+	f.Page, f.PageSize = positiveInt(q, "page", bad), positiveInt(q, "pageSize", bad)
 	return f, bad.Err()
 }
 
