@@ -9,6 +9,7 @@ require (
 	github.com/go-ego/gse v0.80.3 // Chinese word segmentation (jieba in Go) for catalogue search; dictionary shipped in internal/catalog/data
 	github.com/google/uuid v1.6.0 // UUIDv7 ids generated in Go (time-ordered, same on both databases)
 	github.com/jackc/pgx/v5 v5.12.0 // PostgreSQL driver, used through database/sql (pgx/v5/stdlib)
+	github.com/makiuchi-d/gozxing v0.1.1 // tests only: ZXing's QR decoder in Go reads back the codes internal/qr makes (internal/qr is its own encoder: boombuler/barcode 12.7 ms, skip2/go-qrcode 3.6 ms and unmaintained, yeqown/go-qrcode/v2 3.4 ms CPU for a 430-byte text, too slow for 200 licences a second)
 	github.com/pressly/goose/v3 v3.29.0 // embedded per-dialect SQL migrations
 	github.com/prometheus/client_golang v1.25.0 // /metrics in the Prometheus format
 	github.com/signintech/gopdf v0.37.0 // PDF with embedded CJK TrueType subsets (guides, notices); checked with poppler
@@ -47,6 +48,7 @@ require (
 	golang.org/x/sync v0.24.0 // indirect
 	golang.org/x/sys v0.49.0 // indirect
 	golang.org/x/text v0.43.0 // indirect
+	golang.org/x/xerrors v0.0.0-20200804184101-5ec99f83aff1 // indirect
 	google.golang.org/protobuf v1.36.12 // indirect
 	modernc.org/libc v1.78.0 // indirect
 	modernc.org/mathutil v1.7.1 // indirect
