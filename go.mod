@@ -15,6 +15,7 @@ require (
 	github.com/signintech/gopdf v0.37.0 // PDF with embedded CJK TrueType subsets (guides, notices); checked with poppler
 	github.com/xuri/excelize/v2 v2.11.0 // .xlsx import/export of the catalogue (v2.11.1 is not fetchable from the proxy)
 	golang.org/x/crypto v0.58.0 // argon2id password hashing
+	golang.org/x/image v0.38.0 // seal pictures (internal/sealimg): sfnt glyph outlines of the wqy font and a vector rasteriser, pure Go; v0.38.0 is the version the module graph already had, so nothing else moves
 	modernc.org/sqlite v1.60.1 // embedded SQLite without cgo (pinned: v1.61 needs a pprof replace)
 )
 

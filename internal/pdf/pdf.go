@@ -22,6 +22,11 @@ import (
 //go:embed font/wqy-microhei.ttf
 var fontData []byte
 
+// FontData returns the embedded TrueType font (WenQuanYi Micro Hei, 4.6 MB),
+// for packages that rasterise Chinese text (internal/sealimg) without
+// embedding it a second time. The slice is shared: do not modify it.
+func FontData() []byte { return fontData }
+
 const (
 	fontName = "wqy"
 	pageW    = 595.28 // A4 in points
