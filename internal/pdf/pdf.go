@@ -9,6 +9,7 @@ import (
 	_ "embed"
 	"fmt"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"github.com/signintech/gopdf"
@@ -35,6 +36,14 @@ const (
 	lineGap  = 1.45
 )
 
+// fonts parses the font once (15 ms) for all documents: gopdf's
+// FontContainer hands each document a copy of the parsed font whose tables
+// are only read, and a glyph map of its own.
+var fonts = sync.OnceValues(func() (*gopdf.FontContainer, error) {
+	fc := &gopdf.FontContainer{}
+	return fc, fc.AddTTFFontData(fontName, fontData)
+})
+
 // Doc is a document being laid out top to bottom.
 type Doc struct {
 	p      *gopdf.GoPdf
@@ -50,7 +59,11 @@ func New(title, footer string) (*Doc, error) {
 	p := &gopdf.GoPdf{}
 	p.Start(gopdf.Config{PageSize: *gopdf.PageSizeA4, Unit: gopdf.UnitPT})
 	p.SetInfo(gopdf.PdfInfo{Title: title, Creator: "yiwang 一体化在线政务服务平台", Producer: "yiwang"})
-	if err := p.AddTTFFontData(fontName, fontData); err != nil {
+	fc, err := fonts()
+	if err == nil {
+		err = p.AddTTFFontFromFontContainer(fontName, fc)
+	}
+	if err != nil {
 		return nil, fmt.Errorf("pdf font: %w", err)
 	}
 	d := &Doc{p: p, footer: footer}
