@@ -46,7 +46,11 @@ var (
 // The same LicenceDoc gives byte-identical output: the PDF's creation date
 // is the issue date (00:00 China Standard Time), or absent if IssueDate is
 // not of the form 2006年01月02日, and nothing else varies. It embeds a font
-// of only the characters on the page, so it takes about a millisecond.
+// of only the characters on the page (subsetFont). BenchmarkLicence: about
+// 15 ms a licence on the shared 2-core machine (load 4), against 44 ms
+// with gopdf's own font subsetting and alpha PNG; the rest is gopdf's
+// deflate writers (1 MB allocated per stream), the QR code's ~1.5k
+// rectangles formatted with fmt, and the QR encoding (1.3 ms).
 func Licence(d LicenceDoc) ([]byte, error) {
 	if strings.TrimSpace(d.Title) == "" {
 		return nil, errors.New("pdf licence: empty title")
