@@ -3,18 +3,11 @@ package seal
 import (
 	"bytes"
 	"crypto"
-	"crypto/ecdsa"
 	"encoding/asn1"
 	"errors"
 	"fmt"
 	"image/png"
 	"time"
-	"unicode"
-	"unicode/utf8"
-
-	"github.com/emmansun/gmsm/sm2"
-
-	"yiwang/internal/stdcode"
 )
 
 // Verification failures, one per step of Verify, in its order. Each
@@ -23,17 +16,15 @@ import (
 var (
 	ErrFormat       = errors.New("签章数据格式不正确")
 	ErrSealMaker    = errors.New("印章不是由所信任的制章者制作的")
+	ErrCertificate  = errors.New("印章持有者的证书无效")
 	ErrSealValidity = errors.New("签章时印章不在有效期内")
 	ErrSignature    = errors.New("签名无效，签章数据已被改动")
 	ErrDocument     = errors.New("文件与签章不符，文件已被改动")
 )
 
-// oidSM2WithSM3 is the SM2-with-SM3 signature algorithm (GB/T 33560).
-var oidSM2WithSM3 = asn1.ObjectIdentifier{1, 2, 156, 10197, 1, 501}
-
 const (
 	headerID      = "ES" // as in GB/T 38540's SES_Header
-	formatVersion = 1    // of this package's format, not of the standard
+	formatVersion = 2    // of this package's format, not of the standard
 	vendor        = "yiwang"
 	pictureType   = "PNG"
 
@@ -64,30 +55,36 @@ type Spec struct {
 	ID         string // 印章编码: 1-64 characters of 0-9 A-Z a-z - _ .
 	Name       string // 印章名称, e.g. "某某市行政审批局电子证照专用章"
 	Type       Type
-	Department string // the holding department's 统一社会信用代码
+	Department string // the holding department's 统一社会信用代码, as in HolderCert
 	Picture    Picture
 	// The seal is valid from ValidFrom to ValidTo, both included, at
 	// whole seconds (Make truncates; the format has no fractions).
 	ValidFrom, ValidTo time.Time
-	Holder             crypto.PublicKey // the seal holder's SM2 public key
+	// HolderCert is the DER X.509 certificate of the seal holder (the
+	// department), issued by the seal maker's CA.
+	HolderCert []byte
 }
 
-// Seal is a made seal: the Spec signed by its maker.
+// Seal is a made seal: the Spec signed by its maker. MakerCert and
+// HolderCert are the parsed certificates (HolderCert shadows
+// Spec.HolderCert, its DER).
 type Seal struct {
 	Spec
 	Created        time.Time
-	Maker          *ecdsa.PublicKey // the key that signed the seal info
-	MakerSignature []byte           // SM2-with-SM3 over the DER seal info
-	info           []byte           // the signed DER seal info
-	der            []byte           // the whole seal, canonical DER
+	MakerCert      *Certificate // the CA whose key signed the seal info
+	HolderCert     *Certificate // the department's certificate, inside the seal info
+	MakerSignature []byte       // by MakerCert's key, with its algorithm, over the DER seal info
+	info           []byte       // the signed DER seal info
+	der            []byte       // the whole seal, canonical DER
 }
 
 // Seal ::= SEQUENCE {
 //
 //	info       SealInfo,
-//	maker      SubjectPublicKeyInfo,  -- the maker's SM2 key
-//	algorithm  OBJECT IDENTIFIER,     -- 1.2.156.10197.1.501
-//	signature  OCTET STRING }         -- SM2-with-SM3 over DER(info)
+//	maker      Certificate,           -- the maker's (CA's) X.509 certificate
+//	algorithm  OBJECT IDENTIFIER,     -- 1.2.156.10197.1.501 (SM2-with-SM3) or
+//	                                  -- 1.2.840.10045.4.3.2 (ECDSA-SHA256), as maker's key
+//	signature  OCTET STRING }         -- by the maker's key over DER(info)
 type sealDER struct {
 	Info      asn1.RawValue
 	Maker     asn1.RawValue
@@ -97,13 +94,13 @@ type sealDER struct {
 
 // SealInfo ::= SEQUENCE {
 //
-//	header   SEQUENCE { id IA5String ("ES"), version INTEGER (1), vendor UTF8String },
+//	header   SEQUENCE { id IA5String ("ES"), version INTEGER (2), vendor UTF8String },
 //	sealID   UTF8String,
 //	property SEQUENCE { type INTEGER, name UTF8String, department UTF8String,
 //	                    created GeneralizedTime, validFrom GeneralizedTime, validTo GeneralizedTime },
 //	picture  SEQUENCE { type UTF8String ("PNG"), data OCTET STRING,
 //	                    widthMM INTEGER, heightMM INTEGER },
-//	holder   SubjectPublicKeyInfo }   -- the seal holder's SM2 key
+//	holder   Certificate }   -- the seal holder's (department's) X.509 certificate
 type sealInfoDER struct {
 	Header   headerDER
 	SealID   string `asn1:"utf8"`
@@ -134,42 +131,64 @@ type pictureDER struct {
 	HeightMM int
 }
 
-// Make validates spec and returns the seal signed by maker, created at now.
-func Make(maker crypto.Signer, spec Spec, now time.Time) (*Seal, error) {
+// Make validates spec and returns the seal signed by makerKey, the key of
+// the CA certificate makerCert, created at now. It makes only seals that
+// Verify would accept at some time: the maker certificate must be a CA
+// valid at now, the holder certificate issued by it for spec.Department,
+// and the seal's validity within the holder certificate's.
+func Make(makerKey crypto.Signer, makerCert []byte, spec Spec, now time.Time) (*Seal, error) {
 	spec.ValidFrom = spec.ValidFrom.Truncate(time.Second).UTC()
 	spec.ValidTo = spec.ValidTo.Truncate(time.Second).UTC()
+	now = now.Truncate(time.Second).UTC()
 	if err := spec.validate(); err != nil {
 		return nil, err
 	}
-	holder, err := MarshalPublicKey(spec.Holder)
+	maker, err := ParseCertificate(makerCert)
 	if err != nil {
+		return nil, fmt.Errorf("制章者%w", err)
+	}
+	if !maker.IsCA || !maker.ValidAt(now) {
+		return nil, errors.New("制章者证书应为制章时有效的CA证书")
+	}
+	if makerKey == nil || !maker.publicKeyEqual(makerKey.Public()) {
+		return nil, errors.New("制章者的密钥与制章者证书不符")
+	}
+	holder, err := ParseCertificate(spec.HolderCert)
+	if err != nil {
+		return nil, fmt.Errorf("印章持有者%w", err)
+	}
+	if err := checkHolder(maker, holder, spec.Department); err != nil {
 		return nil, err
 	}
-	makerKey, err := MarshalPublicKey(maker.Public())
-	if err != nil {
-		return nil, fmt.Errorf("seal: maker: %w", err)
+	if spec.ValidFrom.Before(holder.NotBefore) || spec.ValidTo.After(holder.NotAfter) {
+		return nil, errors.New("印章有效期应在印章持有者证书的有效期之内")
 	}
+	return makeSeal(makerKey, maker, spec, now)
+}
+
+// makeSeal encodes and signs the seal without Make's checks.
+func makeSeal(makerKey crypto.Signer, maker *Certificate, spec Spec, now time.Time) (*Seal, error) {
 	info, err := asn1.Marshal(sealInfoDER{
 		Header: headerDER{ID: headerID, Version: formatVersion, Vendor: vendor},
 		SealID: spec.ID,
 		Property: propertyDER{
 			Type: int(spec.Type), Name: spec.Name, Department: spec.Department,
-			Created: now.Truncate(time.Second).UTC(), ValidFrom: spec.ValidFrom, ValidTo: spec.ValidTo,
+			Created: now, ValidFrom: spec.ValidFrom, ValidTo: spec.ValidTo,
 		},
 		Picture: pictureDER{Type: pictureType, Data: spec.Picture.PNG, WidthMM: spec.Picture.WidthMM, HeightMM: spec.Picture.HeightMM},
-		Holder:  asn1.RawValue{FullBytes: holder},
+		Holder:  asn1.RawValue{FullBytes: spec.HolderCert},
 	})
 	if err != nil {
 		return nil, fmt.Errorf("seal: encode seal info: %w", err)
 	}
-	sig, err := signSM2(maker, info)
+	sig, alg, err := sign(makerKey, info)
 	if err != nil {
 		return nil, err
 	}
 	der, err := asn1.Marshal(sealDER{
 		Info:      asn1.RawValue{FullBytes: info},
-		Maker:     asn1.RawValue{FullBytes: makerKey},
-		Algorithm: oidSM2WithSM3,
+		Maker:     asn1.RawValue{FullBytes: maker.DER},
+		Algorithm: alg.oid(),
 		Signature: sig,
 	})
 	if err != nil {
@@ -177,6 +196,18 @@ func Make(maker crypto.Signer, spec Spec, now time.Time) (*Seal, error) {
 	}
 	// Parsing what was made keeps one code path for made and read seals.
 	return ParseSeal(der)
+}
+
+// checkHolder is the part of ErrCertificate that does not depend on time:
+// the maker's CA issued the holder's certificate, for the seal's department.
+func checkHolder(maker, holder *Certificate, department string) error {
+	if holder.IsCA || !maker.issued(holder) {
+		return fmt.Errorf("%w：不是由制章者签发的部门证书", ErrCertificate)
+	}
+	if holder.CreditCode != department {
+		return fmt.Errorf("%w：证书的统一社会信用代码与印章的用章部门不同", ErrCertificate)
+	}
+	return nil
 }
 
 // validate checks what a maker may put in a seal. The messages are for the
@@ -191,21 +222,13 @@ func (s Spec) validate() error {
 			return fmt.Errorf("印章编码第%d位无效：只能使用字母、数字和“-_.”", i+1)
 		}
 	}
-	if !utf8.ValidString(s.Name) || s.Name == "" || utf8.RuneCountInString(s.Name) > maxNameRunes {
-		return fmt.Errorf("印章名称应为1至%d个字", maxNameRunes)
-	}
-	for _, r := range s.Name {
-		if !unicode.IsGraphic(r) || unicode.IsSpace(r) && r != ' ' {
-			return errors.New("印章名称不能包含控制字符或换行")
-		}
+	if !checkName(s.Name, maxNameRunes) {
+		return fmt.Errorf("印章名称应为1至%d个字，不含控制字符或换行", maxNameRunes)
 	}
 	if s.Type != TypeOrganisation && s.Type != TypePersonal {
 		return errors.New("印章类型应为单位印章（1）或个人印章（2）")
 	}
-	if stdcode.NormalizeCreditCode(s.Department) != s.Department {
-		return errors.New("用章部门的统一社会信用代码应使用大写字母，不含空格")
-	}
-	if err := stdcode.ValidateCreditCode(s.Department); err != nil {
+	if err := checkCreditCode(s.Department); err != nil {
 		return fmt.Errorf("用章部门：%w", err)
 	}
 	p := s.Picture
@@ -221,20 +244,15 @@ func (s Spec) validate() error {
 	if s.ValidFrom.IsZero() || !s.ValidTo.After(s.ValidFrom) {
 		return errors.New("印章有效期的结束时间应晚于开始时间")
 	}
-	if !sealKey(s.Holder) {
-		return errors.New("印章持有者的公钥应为SM2公钥")
+	if len(s.HolderCert) == 0 {
+		return errors.New("缺少印章持有者的证书")
 	}
 	return nil
 }
 
-// sealKey reports whether k is a usable SM2 public key (a nil pointer is not).
-func sealKey(k crypto.PublicKey) bool {
-	pub, ok := k.(*ecdsa.PublicKey)
-	return ok && pub != nil && sm2.IsSM2PublicKey(pub)
-}
-
 // ParseSeal decodes a seal and checks its format, not its maker: that is
-// VerifyMaker, which needs the trusted maker key. Failures wrap ErrFormat.
+// VerifyMaker, which needs the trusted certificates. Failures wrap
+// ErrFormat.
 func ParseSeal(der []byte) (*Seal, error) {
 	sd, err := unmarshalCanonical[sealDER](der)
 	if err != nil {
@@ -247,19 +265,22 @@ func ParseSeal(der []byte) (*Seal, error) {
 	if info.Header.ID != headerID || info.Header.Version != formatVersion || info.Header.Vendor != vendor {
 		return nil, fmt.Errorf("%w：印章头不是本系统第%d版格式", ErrFormat, formatVersion)
 	}
-	if !sd.Algorithm.Equal(oidSM2WithSM3) {
-		return nil, fmt.Errorf("%w：制章签名算法不是SM2-with-SM3", ErrFormat)
-	}
 	if info.Picture.Type != pictureType {
 		return nil, fmt.Errorf("%w：印章图像类型不是PNG", ErrFormat)
 	}
-	maker, err := parseCanonicalKey(sd.Maker.FullBytes)
+	maker, err := parseCertificate(sd.Maker.FullBytes)
 	if err != nil {
-		return nil, fmt.Errorf("%w：制章者公钥%s", ErrFormat, err)
+		return nil, fmt.Errorf("%w：制章者证书%s", ErrFormat, err)
 	}
-	holder, err := parseCanonicalKey(info.Holder.FullBytes)
+	if !maker.IsCA {
+		return nil, fmt.Errorf("%w：制章者证书不是CA证书", ErrFormat)
+	}
+	if algorithmOfOID(sd.Algorithm) != maker.Algorithm {
+		return nil, fmt.Errorf("%w：制章签名算法与制章者证书的密钥不符", ErrFormat)
+	}
+	holder, err := parseCertificate(info.Holder.FullBytes)
 	if err != nil {
-		return nil, fmt.Errorf("%w：印章持有者公钥%s", ErrFormat, err)
+		return nil, fmt.Errorf("%w：印章持有者证书%s", ErrFormat, err)
 	}
 	s := &Seal{
 		Spec: Spec{
@@ -267,10 +288,11 @@ func ParseSeal(der []byte) (*Seal, error) {
 			Department: info.Property.Department,
 			Picture:    Picture{PNG: info.Picture.Data, WidthMM: info.Picture.WidthMM, HeightMM: info.Picture.HeightMM},
 			ValidFrom:  info.Property.ValidFrom.UTC(), ValidTo: info.Property.ValidTo.UTC(),
-			Holder: holder,
+			HolderCert: holder.DER,
 		},
 		Created:        info.Property.Created.UTC(),
-		Maker:          maker,
+		MakerCert:      maker,
+		HolderCert:     holder,
 		MakerSignature: sd.Signature,
 		info:           sd.Info.FullBytes,
 		der:            der,
@@ -284,18 +306,30 @@ func ParseSeal(der []byte) (*Seal, error) {
 // Marshal returns the seal's canonical DER encoding.
 func (s *Seal) Marshal() []byte { return bytes.Clone(s.der) }
 
-// VerifyMaker checks that the trusted maker key made this seal. Failures
-// wrap ErrSealMaker.
-func (s *Seal) VerifyMaker(maker crypto.PublicKey) error {
-	if !sealKey(maker) {
-		return fmt.Errorf("%w：所信任的制章者公钥不是SM2公钥", ErrSealMaker)
+// VerifyMaker checks that a trusted seal maker made this seal: its maker
+// certificate is byte-equal to a CA certificate of trust, and that CA's
+// key signed the seal info. Failures wrap ErrSealMaker.
+func (s *Seal) VerifyMaker(trust *Trust) error {
+	ca := trust.maker(s.MakerCert)
+	if ca == nil {
+		return fmt.Errorf("%w：印章的制章者证书不是所信任的制章者证书", ErrSealMaker)
 	}
-	trusted := maker.(*ecdsa.PublicKey)
-	if !trusted.Equal(s.Maker) {
-		return fmt.Errorf("%w：印章的制章者不是所信任的制章者", ErrSealMaker)
-	}
-	if !verifySM2(trusted, s.info, s.MakerSignature) {
+	if !verify(ca.Algorithm, ca.PublicKey, s.info, s.MakerSignature) {
 		return fmt.Errorf("%w：制章签名无效", ErrSealMaker)
+	}
+	return nil
+}
+
+// VerifyHolder checks, for a seal whose maker is verified, that the
+// maker's CA issued the holder certificate for the seal's department and
+// that the certificate was valid at t. Failures wrap ErrCertificate.
+func (s *Seal) VerifyHolder(t time.Time) error {
+	if err := checkHolder(s.MakerCert, s.HolderCert, s.Department); err != nil {
+		return err
+	}
+	if !s.HolderCert.ValidAt(t) {
+		return fmt.Errorf("%w：签章时间%s，证书有效期%s至%s", ErrCertificate, t.Format(time.RFC3339),
+			s.HolderCert.NotBefore.Format(time.RFC3339), s.HolderCert.NotAfter.Format(time.RFC3339))
 	}
 	return nil
 }
@@ -305,8 +339,6 @@ func (s *Seal) VerifyMaker(maker crypto.PublicKey) error {
 func (s *Seal) ValidAt(t time.Time) bool {
 	return !t.Before(s.ValidFrom) && !t.After(s.ValidTo)
 }
-
-func (s *Seal) holder() *ecdsa.PublicKey { return s.Holder.(*ecdsa.PublicKey) }
 
 // unmarshalCanonical decodes der into v and insists that der is exactly the
 // DER encoding of what was decoded: nothing trailing, no alternative
@@ -325,16 +357,4 @@ func unmarshalCanonical[T any](der []byte) (T, error) {
 		return v, errors.New("不是规范的DER编码")
 	}
 	return v, nil
-}
-
-func parseCanonicalKey(der []byte) (*ecdsa.PublicKey, error) {
-	k, err := ParsePublicKey(der)
-	if err != nil {
-		return nil, errors.New("不是SM2公钥")
-	}
-	again, err := MarshalPublicKey(k)
-	if err != nil || !bytes.Equal(again, der) {
-		return nil, errors.New("不是规范的DER编码")
-	}
-	return k, nil
 }
