@@ -24,6 +24,7 @@ import (
 	"runtime/debug"
 	"runtime/pprof"
 	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
@@ -196,6 +197,7 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 	var c common
 	c.register(fs, getenv)
 	addr := fs.String("addr", envOr(getenv, "YIWANG_ADDR", ":8080"), "listen address HOST:PORT (env YIWANG_ADDR)")
+	publicURL := fs.String("public-url", getenv("YIWANG_PUBLIC_URL"), "address people reach yiwang at, for licence verification links and QR codes (env YIWANG_PUBLIC_URL; default http://<addr>)")
 	secure := fs.Bool("secure-cookies", getenv("YIWANG_SECURE_COOKIES") == "1" || getenv("YIWANG_SECURE_COOKIES") == "true", "mark cookies Secure (behind a TLS proxy) (env YIWANG_SECURE_COOKIES)")
 	var notices noticeFlags
 	notices.register(fs, getenv)
@@ -223,7 +225,10 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 		return err
 	}
 	cfg := app.Config{DSN: c.dsn, DataDir: c.data, DataKey: key, Log: log, Version: version, SecureCookies: *secure, Registry: reg,
-		Notify: notifyCfg, DeliverNotices: true}
+		Notify: notifyCfg, DeliverNotices: true, PublicURL: strings.TrimSuffix(*publicURL, "/")}
+	if cfg.PublicURL == "" {
+		cfg.PublicURL = "http://" + displayAddr(*addr)
+	}
 	if withDemo {
 		// The demo makes its few hundred sample cases while it already
 		// serves, and lets administrators move the clock to watch deadlines.

@@ -21,6 +21,7 @@ import (
 	"yiwang/internal/demo"
 	"yiwang/internal/files"
 	"yiwang/internal/identity"
+	"yiwang/internal/licence"
 	"yiwang/internal/notify"
 	"yiwang/internal/secret"
 	"yiwang/internal/web"
@@ -50,6 +51,9 @@ type Config struct {
 	ClockControl bool
 	// Notify configures the notices to applicants: senders, retries.
 	Notify notify.Config
+	// PublicURL is where people reach the platform (verification links
+	// and licence QR codes point there); "" means http://localhost:8080.
+	PublicURL string
 	// DeliverNotices runs the outbox worker that tells applicants about
 	// their cases, from New until Close (serve and demo; not import,
 	// export or the benchmarks, which only need the stores).
@@ -82,6 +86,7 @@ type App struct {
 	Files      *files.Service
 	Calendar   *calendar.Service
 	Cases      *casework.Service
+	Licences   *licence.Service
 	Notify     *notify.Service
 	Server     *web.Server
 	Clock      *clock.Adjustable
@@ -153,6 +158,8 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	// same 0700 directory, never in a shared /tmp.
 	a.Files.TempDir = filepath.Join(filesDir, "incoming")
 	a.Cases = casework.NewService(d, a.Catalog, a.Identity, a.Calendar, a.Files, box, cfg.Clock, cfg.Log)
+	a.Licences = licence.NewService(d, a.Identity, box, cfg.Clock, cfg.Log, cfg.PublicURL)
+	a.Cases.Licences = a.Licences
 	// The workflows shipped with the product go in once, like the calendar.
 	if ids, err := a.Cases.LoadShipped(ctx); err != nil {
 		return nil, err
@@ -165,7 +172,7 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 		return a.Cases.MayReadFile(ctx, actor, f.ID)
 	}
 	a.Notify = notify.New(d, a.Identity, cfg.Clock, cfg.Log, cfg.Notify)
-	a.Server, err = web.New(web.Config{DB: d, Identity: a.Identity, Catalog: a.Catalog, Files: a.Files, Calendar: a.Calendar, Cases: a.Cases, Notices: a.Notify, Box: box, ClockControl: clockControl(cfg), Clock: cfg.Clock, Log: cfg.Log,
+	a.Server, err = web.New(web.Config{DB: d, Identity: a.Identity, Catalog: a.Catalog, Files: a.Files, Calendar: a.Calendar, Cases: a.Cases, Licences: a.Licences, Notices: a.Notify, Box: box, ClockControl: clockControl(cfg), Clock: cfg.Clock, Log: cfg.Log,
 		Version: cfg.Version, SecureCookies: cfg.SecureCookies, Registry: cfg.Registry})
 	if err != nil {
 		return nil, err
@@ -211,6 +218,9 @@ func (a *App) loadDemo(ctx context.Context, withCatalogue bool) (accounts []demo
 	if withCatalogue {
 		if err := demo.LoadCatalogue(ctx, a.Catalog); err != nil {
 			return nil, false, fmt.Errorf("load demo catalogue: %w", err)
+		}
+		if _, err := demo.LoadLicences(ctx, a.Licences, a.Identity, a.Clock.Now()); err != nil {
+			return nil, false, fmt.Errorf("load demo licences: %w", err)
 		}
 		switch a.demoCases {
 		case DemoCasesNow:

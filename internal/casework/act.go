@@ -12,6 +12,7 @@ import (
 	"yiwang/internal/audit"
 	"yiwang/internal/db"
 	"yiwang/internal/identity"
+	"yiwang/internal/licence"
 )
 
 // ActionInput is one action on a case.
@@ -234,10 +235,20 @@ func (s *Service) carryOut(ctx context.Context, tx *db.Tx, actor *identity.Princ
 		}
 		topics = append(topics, TopicRevoked)
 	}
+	if eff.Revoke && env.issuer != nil {
+		if _, err := s.Licences.RevokeForCaseIn(ctx, tx, c.ID, comment, actor, now); err != nil {
+			return nil, err
+		}
+	}
 	if eff.Decide != "" {
 		c.DecidedAt = &now
 		c.Result = eff.Decide
 		c.ResultCode = ResultCode(eff.Decide, c.ItemType)
+		if eff.Decide == "approved" {
+			if err := s.issueLicence(ctx, tx, actor, c, now, env); err != nil {
+				return nil, err
+			}
+		}
 	}
 	if eff.Finish != "" {
 		c.FinishedAt = &now
@@ -408,4 +419,33 @@ func (s *Service) released(ctx context.Context, tx *db.Tx, c *caseRow, wf *Workf
 		}
 	}
 	return s.runAuto(ctx, tx, c, wf, open, slices.Clone(open), now, env)
+}
+
+// issueLicence issues the electronic licence of an approved case whose
+// item's result is a licence of a defined type, in the approving
+// transaction: the decision and the licence exist together or not at all.
+func (s *Service) issueLicence(ctx context.Context, tx *db.Tx, actor *identity.Principal, c *caseRow, now time.Time, env *txEnv) error {
+	if env.issuer == nil {
+		return nil
+	}
+	it, err := s.itemIn(ctx, tx, c.ItemCode, c.ItemVersion)
+	if err != nil {
+		return err
+	}
+	if it.Result.Type != "licence" || !env.issuer.Yields(it.Result.LicenceType) {
+		return nil
+	}
+	form, err := s.openForm(c.FormEnc)
+	if err != nil {
+		return err
+	}
+	in := licence.IssueInput{TypeName: it.Result.LicenceType, DepartmentID: c.DepartmentID, RegionCode: c.RegionCode,
+		CaseID: c.ID, CaseNo: c.no(), ItemCode: c.ItemCode, Form: form, By: actor}
+	if c.ApplicantCompanyID != nil {
+		in.CompanyID = *c.ApplicantCompanyID
+	} else if c.ApplicantPersonID != nil {
+		in.PersonID = *c.ApplicantPersonID
+	}
+	_, err = env.issuer.IssueIn(ctx, tx, in, now)
+	return err
 }

@@ -4,6 +4,8 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+
+	"yiwang/internal/licence"
 )
 
 // Status is where a case stands (办件状态).
@@ -213,7 +215,10 @@ type Case struct {
 	Timeline      []Event             `json:"timeline"`
 	Materials     []MaterialView      `json:"materials"`
 	Tasks         []TaskView          `json:"tasks"`
-	Licences      []any               `json:"licences"`
+	Licences      []licence.Licence   `json:"licences"`
+	// LicenceUses are the applicant's licences given instead of materials
+	// (免提交), each verified as of now.
+	LicenceUses []licence.CaseUse `json:"licenceUses,omitempty"`
 	Actions       []ActionView        `json:"actions"`
 	QueryPassword string              `json:"queryPassword,omitempty"`
 	// Mode is "" or "pledge" (告知承诺制).

@@ -14,6 +14,7 @@ import (
 	"yiwang/internal/catalog"
 	"yiwang/internal/db"
 	"yiwang/internal/identity"
+	"yiwang/internal/licence"
 	"yiwang/internal/stdcode"
 )
 
@@ -72,12 +73,26 @@ func (s *Service) renderWith(ctx context.Context, actor *identity.Principal, c *
 		Status: c.Status, StatusName: StatusNames[c.Status], Result: c.Result, ResultName: resultNameOf(c), ResultCode: c.ResultCode,
 		Channel: c.Channel, ChannelName: Channels[c.Channel], SubmittedAt: c.SubmittedAt, AcceptedAt: c.AcceptedAt,
 		DecidedAt: c.DecidedAt, FinishedAt: c.FinishedAt, Revision: c.Revision, CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt,
-		Situation: map[string]string{}, Form: map[string][]string{}, Licences: []any{}, Timeline: []Event{}, Materials: []MaterialView{},
+		Situation: map[string]string{}, Form: map[string][]string{}, Licences: []licence.Licence{}, Timeline: []Event{}, Materials: []MaterialView{},
 		Tasks: []TaskView{}, Actions: []ActionView{}}
 	out.Applicant = Applicant{Kind: c.ApplicantKind, Name: c.ApplicantName, PersonID: deref(c.ApplicantPersonID), CompanyID: deref(c.ApplicantCompanyID),
 		IDMasked: c.ApplicantIDMasked, Agent: c.AgentName}
 	if err := json.Unmarshal([]byte(c.Situation), &out.Situation); err != nil {
 		return nil, err
+	}
+	if c.DecidedAt != nil && s.Licences != nil {
+		ls, err := s.Licences.ForCase(ctx, c.ID)
+		if err != nil {
+			return nil, err
+		}
+		out.Licences = ls
+	}
+	if c.Extras&extrasLicences != 0 && s.Licences != nil {
+		us, err := s.Licences.ForCaseUses(ctx, c.ID)
+		if err != nil {
+			return nil, err
+		}
+		out.LicenceUses = us
 	}
 	it, form, err := s.itemVersion(ctx, c.ItemCode, c.ItemVersion)
 	if err != nil {

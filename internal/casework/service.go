@@ -25,6 +25,7 @@ import (
 	"yiwang/internal/db"
 	"yiwang/internal/files"
 	"yiwang/internal/identity"
+	"yiwang/internal/licence"
 	"yiwang/internal/secret"
 	"yiwang/internal/stdcode"
 )
@@ -39,6 +40,9 @@ type Service struct {
 	Box      *secret.Box
 	Clock    clock.Clock
 	Log      *slog.Logger
+	// Licences issues the electronic licence of an approved case whose
+	// item yields one (nil: no licences, as in tests of the workflow alone).
+	Licences *licence.Service
 
 	numbers    numberer
 	lookups    *identity.LoginLimiter // progress lookups by case number and password
@@ -66,9 +70,10 @@ func itoa(n int) string { return strconv.Itoa(n) }
 // reads and the writes share one pool, and transactions each holding a
 // connection while waiting for another would wait for ever).
 type txEnv struct {
-	tab   *calendar.Table
-	depts map[string]identity.Department // by code
-	byID  map[string]identity.Department
+	tab    *calendar.Table
+	depts  map[string]identity.Department // by code
+	byID   map[string]identity.Department
+	issuer *licence.Issuer // nil when the service has no licences
 }
 
 // regionOf is the region of a department (by id).
@@ -86,6 +91,11 @@ func (s *Service) loadEnv(ctx context.Context) (*txEnv, error) {
 	env := &txEnv{tab: tab, depts: make(map[string]identity.Department, len(deps)), byID: make(map[string]identity.Department, len(deps))}
 	for _, d := range deps {
 		env.depts[d.Code], env.byID[d.ID] = d, d
+	}
+	if s.Licences != nil {
+		if env.issuer, err = s.Licences.Prepare(ctx); err != nil {
+			return nil, err
+		}
 	}
 	return env, nil
 }
@@ -134,10 +144,15 @@ type Application struct {
 	Delivery *DeliveryInput
 }
 
-// MaterialRef attaches an uploaded file to one of the item's materials.
+// MaterialRef attaches an uploaded file to one of the item's materials,
+// or, for a material that a licence type satisfies, one of the
+// applicant's electronic licences instead (免提交), with the applicant's
+// consent to its use.
 type MaterialRef struct {
 	Material string `json:"material"`
-	File     string `json:"file"`
+	File     string `json:"file,omitempty"`
+	Licence  string `json:"licence,omitempty"`
+	Consent  bool   `json:"consent,omitempty"`
 }
 
 // ApplicantInput names the applicant a clerk takes an application in for:
@@ -281,7 +296,10 @@ func checkObjects(it *catalog.Item, a *applicant) error {
 type checked struct {
 	answers catalog.Answers
 	values  catalog.Values
-	refs    []MaterialRef
+	refs    []MaterialRef       // files
+	uses    []licence.UseRecord // licences instead of files (免提交)
+	cause   string              // 用证事由 of those uses
+	org     string              // the department the case goes to
 }
 
 // check validates an application against the item. full is for a
@@ -352,16 +370,26 @@ func (s *Service) check(ctx context.Context, actor *identity.Principal, app *App
 	}
 	perMaterial := map[string]int{}
 	seen := map[MaterialRef]bool{}
-	var fileIDs []string
+	var fileIDs, licenceIDs []string
 	for _, ref := range app.Materials {
 		if ref.File != "" {
 			fileIDs = append(fileIDs, ref.File)
+		}
+		if ref.Licence != "" && len(licenceIDs) < maxMaterialRefs {
+			licenceIDs = append(licenceIDs, ref.Licence)
 		}
 	}
 	given, err := s.Files.Describe(ctx, fileIDs)
 	if err != nil {
 		return nil, err
 	}
+	held := map[string]*licence.Licence{}
+	if len(licenceIDs) > 0 && s.Licences != nil {
+		if held, err = s.Licences.Load(ctx, licenceIDs); err != nil {
+			return nil, err
+		}
+	}
+	out.cause, out.org = "办理“"+it.Name+"”", e.DeptName
 	for i, ref := range app.Materials {
 		p := fmt.Sprintf("materials[%d]", i)
 		m, ok := applicable[ref.Material]
@@ -371,6 +399,23 @@ func (s *Service) check(ctx context.Context, actor *identity.Principal, app *App
 			} else {
 				f.Add(p+".material", fmt.Sprintf("本事项没有材料 %q（或在您的情形下不需要）", ref.Material))
 			}
+			continue
+		}
+		if ref.Licence != "" {
+			if ref.File != "" {
+				f.Add(p+".licence", "一项材料要么上传文件，要么选用电子证照，不能同时给出")
+				continue
+			}
+			if msg := usable(m, held[ref.Licence], a, ref.Consent, s.Licences != nil); msg != "" {
+				f.Add(p+".licence", msg)
+				continue
+			}
+			if seen[ref] {
+				continue
+			}
+			seen[ref] = true
+			perMaterial[ref.Material]++
+			out.uses = append(out.uses, licence.UseRecord{LicenceID: ref.Licence, MaterialID: m.ID, MaterialName: m.Name})
 			continue
 		}
 		if ref.File == "" {
@@ -713,6 +758,26 @@ func ptr(s string) *string {
 	return &s
 }
 
+// usable says why a licence cannot stand in for material m ("" when it
+// can): the material must accept a licence type, the licence must be the
+// applicant's own (anyone else's is "not found", never described), of that
+// type, valid now, and its use consented to.
+func usable(m catalog.Material, l *licence.Licence, a *applicant, consent, enabled bool) string {
+	switch {
+	case !enabled || m.LicenceType == "":
+		return "“" + m.Name + "”不能以电子证照代替，请上传文件"
+	case l == nil || !l.HeldBy(a.PersonID, a.CompanyID):
+		return "所选电子证照不存在或不是申请人持有的"
+	case l.TypeName != m.LicenceType:
+		return "“" + m.Name + "”须为" + m.LicenceType + "，所选的是" + l.TypeName
+	case l.State != licence.StateValid:
+		return "所选" + l.TypeName + l.StateName + "，不能使用"
+	case !consent:
+		return "请确认授权使用" + l.TypeName + "（用证事由：办理本事项）"
+	}
+	return ""
+}
+
 // storeDraft writes a draft's situation, form and materials.
 func (s *Service) storeDraft(ctx context.Context, tx *db.Tx, c *caseRow, ch *checked, insert bool, now time.Time, actor *identity.Principal) error {
 	sit, err := json.Marshal(ch.answers)
@@ -724,6 +789,10 @@ func (s *Service) storeDraft(ctx context.Context, tx *db.Tx, c *caseRow, ch *che
 		return err
 	}
 	c.UpdatedAt = now
+	hadUses := c.Extras&extrasLicences != 0
+	if len(ch.uses) > 0 {
+		c.Extras |= extrasLicences
+	}
 	if insert {
 		if err := insertCase(ctx, tx, c); err != nil {
 			return err
@@ -735,7 +804,23 @@ func (s *Service) storeDraft(ctx context.Context, tx *db.Tx, c *caseRow, ch *che
 			return err
 		}
 	}
-	return replaceMaterials(ctx, tx, c.ID, ch.refs, now, actor.AccountID, insert)
+	if err := replaceMaterials(ctx, tx, c.ID, ch.refs, now, actor.AccountID, insert); err != nil {
+		return err
+	}
+	if s.Licences == nil || (len(ch.uses) == 0 && !hadUses) {
+		return nil
+	}
+	consent := licence.ConsentOnline
+	if actor.IsStaff() {
+		consent = licence.ConsentWindow
+	}
+	if err := s.Licences.RecordUsesIn(ctx, tx, actor, c.ID, c.no(), ch.cause, ch.org, consent, ch.uses, now); err != nil {
+		return err
+	}
+	if c.No != nil {
+		return s.Licences.SetCaseNoIn(ctx, tx, c.ID, *c.No)
+	}
+	return nil
 }
 
 func (s *Service) sealForm(v catalog.Values) (string, error) {
@@ -1020,5 +1105,7 @@ func (s *Service) submitDraft(ctx context.Context, actor *identity.Principal, c 
 // WithClock returns a service that reads time from c and otherwise works
 // on the same database and services (the demo writes cases at past times).
 func (s *Service) WithClock(c clock.Clock) *Service {
-	return NewService(s.DB, s.Catalog, s.Identity, s.Calendar, s.Files, s.Box, c, s.Log)
+	out := NewService(s.DB, s.Catalog, s.Identity, s.Calendar, s.Files, s.Box, c, s.Log)
+	out.Licences = s.Licences
+	return out
 }

@@ -16,6 +16,7 @@ const (
 	extrasProcedures = 1 << iota
 	extrasTolerance
 	extrasPledge
+	extrasLicences // licences given instead of materials (licence_uses)
 )
 
 // caseRow is a case as stored.

@@ -45,7 +45,7 @@ func navFor(p *identity.Principal, path string) []navItem {
 	items := []navItem{{Href: "/", Label: "首页"}}
 	switch {
 	case p == nil:
-		items = append(items, navItem{Href: "/items", Label: "找服务"}, navItem{Href: "/lists", Label: "清单"}, navItem{Href: "/progress", Label: "进度查询"}, navItem{Href: "/centres", Label: "办事大厅"})
+		items = append(items, navItem{Href: "/items", Label: "找服务"}, navItem{Href: "/lists", Label: "清单"}, navItem{Href: "/progress", Label: "进度查询"}, navItem{Href: "/verify", Label: "证照核验"}, navItem{Href: "/centres", Label: "办事大厅"})
 	case p.IsStaff():
 		if p.HasRole(identity.RoleClerk) {
 			items = append(items, navItem{Href: "/desk", Label: "窗口工作台"})
@@ -67,7 +67,7 @@ func navFor(p *identity.Principal, path string) []navItem {
 		}
 		items = append(items, navItem{Href: "/me", Label: "我的信息"})
 	default:
-		items = append(items, navItem{Href: "/cases", Label: "我的办件"}, navItem{Href: "/my/notices", Label: "我的消息"}, navItem{Href: "/items", Label: "找服务"}, navItem{Href: "/me", Label: "我的信息"})
+		items = append(items, navItem{Href: "/cases", Label: "我的办件"}, navItem{Href: "/my/licences", Label: "我的证照"}, navItem{Href: "/my/notices", Label: "我的消息"}, navItem{Href: "/items", Label: "找服务"}, navItem{Href: "/me", Label: "我的信息"})
 	}
 	for i := range items {
 		items[i].Active = items[i].Href == path || (items[i].Href != "/" && strings.HasPrefix(path, items[i].Href+"/"))

@@ -19,6 +19,7 @@ import (
 	"yiwang/internal/db"
 	"yiwang/internal/files"
 	"yiwang/internal/identity"
+	"yiwang/internal/licence"
 	"yiwang/internal/notify"
 	"yiwang/internal/secret"
 	"yiwang/internal/web/view"
@@ -32,6 +33,7 @@ type Config struct {
 	Calendar *calendar.Service
 	Files    *files.Service
 	Cases    *casework.Service
+	Licences *licence.Service
 	Notices  *notify.Service
 	Box      *secret.Box
 	Clock    clock.Clock
@@ -58,6 +60,8 @@ type Server struct {
 	// origin refuses cross-origin state-changing browser requests
 	// (Sec-Fetch-Site / Origin), the first line of CSRF defence.
 	origin *http.CrossOriginProtection
+	// verifyLimit bounds licence verifications per client address.
+	verifyLimit *rateLimit
 }
 
 // New wires every route.
@@ -75,7 +79,10 @@ func New(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{Config: cfg, mux: http.NewServeMux(), views: views, metrics: newHTTPMetrics(cfg.Registry)}
+	s := &Server{Config: cfg, mux: http.NewServeMux(), views: views, metrics: newHTTPMetrics(cfg.Registry),
+		// A person checks a few licences at a time; a scanner at a counter a
+		// few hundred an hour. More than that from one address is a script.
+		verifyLimit: newRateLimit(60, 120)}
 	s.routesOps()
 	s.routesAPI()
 	s.routesPages()
@@ -89,6 +96,7 @@ func New(cfg Config) (*Server, error) {
 	s.routesCasePages()
 	s.routesAdminWorkflows()
 	s.routesNotices()
+	s.routesLicences()
 	s.origin = http.NewCrossOriginProtection()
 	return s, nil
 }
