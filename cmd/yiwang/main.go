@@ -82,10 +82,12 @@ const usage = `yiwang — 一体化在线政务服务平台
   yiwang import [--data DIR] [--db DSN] FILE              导入事项库（JSON 或 .xlsx；全部成功或全部不导入）
   yiwang export [--data DIR] [--db DSN] [--format json|xlsx] FILE   导出事项库
   yiwang audit verify [--data DIR] [--db postgres://…]    校验审计哈希链（被改动时退出码为 3）
+  yiwang seal init|create|list|trust [--data DIR] …        制章机构、部门电子印章与所信任的证书
+  yiwang licence verify [--trust CERTS | --data DIR] FILE 核验电子证照 PDF 或二维码内容（真实有效时退出码 0）
   yiwang version                                          显示版本
 
 每个子命令都支持 --help。配置也可用环境变量：YIWANG_ADDR、YIWANG_DATA、YIWANG_DB、
-YIWANG_DATA_KEY（个人信息加密主密钥，base64 编码的 32 字节）、YIWANG_SECURE_COOKIES、
+YIWANG_DATA_KEY（个人信息加密主密钥，base64 编码的 32 字节）、YIWANG_PUBLIC_URL、YIWANG_SECURE_COOKIES、
 YIWANG_LOG_LEVEL、YIWANG_LOG_FORMAT；邮件通知：YIWANG_SMTP_ADDR、YIWANG_SMTP_FROM、
 YIWANG_SMTP_USER、YIWANG_SMTP_PASSWORD（未设置时通知写入日志）。
 `
@@ -112,6 +114,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 			return exitError(2)
 		}
 		return cmdAuditVerify(ctx, args[2:], getenv, stdout, stderr)
+	case "seal":
+		return cmdSeal(ctx, args[1:], getenv, stdout, stderr)
+	case "licence", "license":
+		return cmdLicence(ctx, args[1:], getenv, stdout, stderr)
 	case "version", "--version", "-v":
 		fmt.Fprintf(stdout, "yiwang %s\n", version)
 		return nil

@@ -55,6 +55,11 @@ func (s *Service) now() time.Time { return s.Clock.Now().UTC().Truncate(time.Mic
 
 func newID() string { return uuid.Must(uuid.NewV7()).String() }
 
+// Forget drops the cached keys and types, so a seal made by another
+// process (`yiwang seal create`) is used at once rather than within
+// cacheFor.
+func (s *Service) Forget() { s.forget() }
+
 // forget drops the cached keys and types (after a change in this process).
 func (s *Service) forget() {
 	s.mu.Lock()
