@@ -408,6 +408,7 @@ func (s *Service) check(ctx context.Context, actor *identity.Principal, app *App
 			}
 			if msg := usable(m, held[ref.Licence], a, ref.Consent, s.Licences != nil); msg != "" {
 				f.Add(p+".licence", msg)
+				f.Add("materials."+m.ID, msg) // beside the material on the page
 				continue
 			}
 			if seen[ref] {
@@ -766,7 +767,7 @@ func usable(m catalog.Material, l *licence.Licence, a *applicant, consent, enabl
 	switch {
 	case !enabled || m.LicenceType == "":
 		return "“" + m.Name + "”不能以电子证照代替，请上传文件"
-	case l == nil || !l.HeldBy(a.PersonID, a.CompanyID):
+	case l == nil || !(l.HeldBy(a.PersonID, a.CompanyID) || (a.AgentID != "" && l.HeldBy(a.AgentID, ""))):
 		return "所选电子证照不存在或不是申请人持有的"
 	case l.TypeName != m.LicenceType:
 		return "“" + m.Name + "”须为" + m.LicenceType + "，所选的是" + l.TypeName

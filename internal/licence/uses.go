@@ -45,37 +45,48 @@ type Holding struct {
 	ValidTo  string `json:"validTo,omitempty"`
 }
 
-// Usable lists the valid licences of the given types held by a person or
-// a company, by type name (for the apply page: 免提交 choices).
-func (s *Service) Usable(ctx context.Context, personID, companyID string, typeNames []string) (map[string][]Holding, error) {
+// Usable lists the valid licences of the given types held by any of the
+// people or by the company, by type name (for the apply page: 免提交
+// choices; a company's agent may also use their own identity card).
+func (s *Service) Usable(ctx context.Context, personIDs []string, companyID string, typeNames []string) (map[string][]Holding, error) {
 	out := map[string][]Holding{}
-	if len(typeNames) == 0 || (personID == "" && companyID == "") {
+	if len(typeNames) == 0 {
 		return out, nil
-	}
-	col, id := "holder_person_id", personID
-	if companyID != "" {
-		col, id = "holder_company_id", companyID
 	}
 	want := map[string]bool{}
 	for _, t := range typeNames {
 		want[t] = true
 	}
 	today := s.now().In(calendar.Shanghai).Format(time.DateOnly)
-	rows, err := s.DB.QueryContext(ctx, `SELECT id, type_name, number, issuer_name, valid_to FROM licences WHERE `+col+` = ? AND status = 'valid' ORDER BY created_at DESC, id DESC LIMIT 200`, id)
-	if err != nil {
+	read := func(col, id string) error {
+		if id == "" {
+			return nil
+		}
+		rows, err := s.DB.QueryContext(ctx, `SELECT id, type_name, number, issuer_name, valid_to FROM licences WHERE `+col+` = ? AND status = 'valid' ORDER BY created_at DESC, id DESC LIMIT 200`, id)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var h Holding
+			if err := rows.Scan(&h.ID, &h.TypeName, &h.Number, &h.Issuer, &h.ValidTo); err != nil {
+				return err
+			}
+			if want[h.TypeName] && (h.ValidTo == "" || h.ValidTo >= today) {
+				out[h.TypeName] = append(out[h.TypeName], h)
+			}
+		}
+		return rows.Err()
+	}
+	if err := read("holder_company_id", companyID); err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	for rows.Next() {
-		var h Holding
-		if err := rows.Scan(&h.ID, &h.TypeName, &h.Number, &h.Issuer, &h.ValidTo); err != nil {
+	for _, p := range personIDs {
+		if err := read("holder_person_id", p); err != nil {
 			return nil, err
 		}
-		if want[h.TypeName] && (h.ValidTo == "" || h.ValidTo >= today) {
-			out[h.TypeName] = append(out[h.TypeName], h)
-		}
 	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // Presented is a licence given for a material, as the checks and the

@@ -16,6 +16,7 @@ import (
 	"yiwang/internal/casework"
 	"yiwang/internal/catalog"
 	"yiwang/internal/identity"
+	"yiwang/internal/licence"
 	"yiwang/internal/stdcode"
 )
 
@@ -57,6 +58,12 @@ type materialView struct {
 	Files    []casework.FileView
 	Required bool
 	Err      string
+	// Licences are the applicant's valid licences of the type that
+	// satisfies the material (免提交); Chosen the one picked, Consent
+	// whether its use was authorised.
+	Licences []licence.Holding
+	Chosen   string
+	Consent  bool
 }
 
 // applyData is the application form: online, for a draft, or at the desk.
@@ -146,9 +153,24 @@ func (s *Server) renderApply(w http.ResponseWriter, r *http.Request, status int,
 			d.Fields = append(d.Fields, fv)
 		}
 	}
+	holdings, err := s.holdings(r, d, it.MaterialsFor(d.Answers))
+	if err != nil {
+		return err
+	}
 	for _, m := range it.MaterialsFor(d.Answers) {
-		d.Materials = append(d.Materials, materialView{Material: m, Files: kept[m.ID],
-			Required: casework.MustSubmit(m), Err: e.Fields["materials."+m.ID]})
+		mv := materialView{Material: m, Files: kept[m.ID], Required: casework.MustSubmit(m), Err: e.Fields["materials."+m.ID]}
+		if m.LicenceType != "" {
+			mv.Licences = holdings[m.LicenceType]
+			mv.Chosen, mv.Consent = values.Get("lic."+m.ID), values.Get("consent."+m.ID) != ""
+			if values == nil || d.Draft != nil && values.Get("lic."+m.ID) == "" {
+				for _, u := range draftUses(d) {
+					if u.MaterialID == m.ID {
+						mv.Chosen, mv.Consent = u.Licence.ID, true
+					}
+				}
+			}
+		}
+		d.Materials = append(d.Materials, mv)
 	}
 	d.Rules, d.Posted = it.EffectiveRules(), values
 	if d.Posted == nil {
@@ -326,9 +348,68 @@ func (s *Server) readApplication(w http.ResponseWriter, r *http.Request) (*appli
 	return out, nil
 }
 
+// holdings are the applicant's licences usable for the materials (免提交):
+// the person's own; for a company, the company's and its agent's own; at
+// the desk, those of the person or company found.
+func (s *Server) holdings(r *http.Request, d *applyData, ms []catalog.Material) (map[string][]licence.Holding, error) {
+	if s.Licences == nil {
+		return nil, nil
+	}
+	var types []string
+	for _, m := range ms {
+		if m.LicenceType != "" {
+			types = append(types, m.LicenceType)
+		}
+	}
+	if len(types) == 0 {
+		return nil, nil
+	}
+	p := principal(r)
+	var people []string
+	company := ""
+	switch {
+	case d.Window:
+		if d.Person != nil {
+			people = append(people, d.Person.ID)
+		}
+		if d.Company != nil {
+			company = d.Company.ID
+		}
+	default:
+		if p.PersonID != "" {
+			people = append(people, p.PersonID)
+		}
+		company = p.CompanyID
+	}
+	if len(people) == 0 && company == "" {
+		return nil, nil
+	}
+	return s.Licences.Usable(r.Context(), people, company, types)
+}
+
+// draftUses are the licences a draft gives for its materials.
+func draftUses(d *applyData) []licence.CaseUse {
+	if d.Draft == nil {
+		return nil
+	}
+	return d.Draft.LicenceUses
+}
+
 // application builds the casework input from a posted form.
 func (af *applicationForm) application(e *catalog.Entry, submit bool) casework.Application {
 	app := casework.Application{Item: e.Item.Code, Situation: map[string]string{}, Form: catalog.Values{}, Materials: af.refs, Submit: submit}
+	// 免提交: a licence picked for a material, with the consent box.
+	var picked []string
+	for key := range af.values {
+		if m, ok := strings.CutPrefix(key, "lic."); ok && strings.TrimSpace(af.values.Get(key)) != "" {
+			picked = append(picked, m)
+		}
+	}
+	sort.Strings(picked)
+	for _, m := range picked {
+		app.Materials = append(app.Materials, casework.MaterialRef{Material: m, Licence: strings.TrimSpace(af.values.Get("lic." + m)),
+			Consent: af.values.Get("consent."+m) != ""})
+	}
 	fmt.Sscan(af.values.Get("itemVersion"), &app.ItemVersion)
 	v := af.values
 	app.Mode, app.Pledge = v.Get("mode"), v.Get("pledge") != ""

@@ -16,6 +16,7 @@ import (
 
 	"yiwang/internal/catalog"
 	"yiwang/internal/identity"
+	"yiwang/internal/licence"
 )
 
 //go:embed templates/*.html
@@ -75,6 +76,15 @@ var funcs = template.FuncMap{
 	},
 	"has":           func(p *identity.Principal, role string) bool { return p.HasRole(identity.Role(role)) },
 	"add":           func(a, b int) int { return a + b },
+	// usedFor: a licence stands in for the material (免提交).
+	"usedFor": func(uses []licence.CaseUse, material string) bool {
+		for _, u := range uses {
+			if u.MaterialID == material {
+				return true
+			}
+		}
+		return false
+	},
 	"themesPerson":  func() []string { return catalog.PersonThemes },
 	"themesCompany": func() []string { return catalog.CompanyThemes },
 	"join":          strings.Join,
