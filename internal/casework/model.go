@@ -191,36 +191,36 @@ type ActionView struct {
 
 // Case is a case as the API and pages show it.
 type Case struct {
-	ID            string              `json:"id"`
-	No            string              `json:"caseNo,omitempty"`
-	Item          ItemRef             `json:"item"`
-	Department    Named               `json:"department"`
-	Region        string              `json:"region"`
-	Workflow      string              `json:"workflow"`
-	Status        Status              `json:"status"`
-	StatusName    string              `json:"statusName"`
-	Result        string              `json:"result,omitempty"`
-	ResultName    string              `json:"resultName,omitempty"`
-	ResultCode    string              `json:"resultCode,omitempty"`
-	Channel       string              `json:"channel"`
-	ChannelName   string              `json:"channelName"`
-	Applicant     Applicant           `json:"applicant"`
-	Situation     map[string]string   `json:"situation"`
-	Form          map[string][]string `json:"form"`
-	SubmittedAt   *time.Time          `json:"submittedAt,omitempty"`
-	AcceptedAt    *time.Time          `json:"acceptedAt,omitempty"`
-	DecidedAt     *time.Time          `json:"decidedAt,omitempty"`
-	FinishedAt    *time.Time          `json:"finishedAt,omitempty"`
-	Deadline      Deadlines           `json:"deadline"`
-	Timeline      []Event             `json:"timeline"`
-	Materials     []MaterialView      `json:"materials"`
-	Tasks         []TaskView          `json:"tasks"`
-	Licences      []licence.Licence   `json:"licences"`
+	ID          string              `json:"id"`
+	No          string              `json:"caseNo,omitempty"`
+	Item        ItemRef             `json:"item"`
+	Department  Named               `json:"department"`
+	Region      string              `json:"region"`
+	Workflow    string              `json:"workflow"`
+	Status      Status              `json:"status"`
+	StatusName  string              `json:"statusName"`
+	Result      string              `json:"result,omitempty"`
+	ResultName  string              `json:"resultName,omitempty"`
+	ResultCode  string              `json:"resultCode,omitempty"`
+	Channel     string              `json:"channel"`
+	ChannelName string              `json:"channelName"`
+	Applicant   Applicant           `json:"applicant"`
+	Situation   map[string]string   `json:"situation"`
+	Form        map[string][]string `json:"form"`
+	SubmittedAt *time.Time          `json:"submittedAt,omitempty"`
+	AcceptedAt  *time.Time          `json:"acceptedAt,omitempty"`
+	DecidedAt   *time.Time          `json:"decidedAt,omitempty"`
+	FinishedAt  *time.Time          `json:"finishedAt,omitempty"`
+	Deadline    Deadlines           `json:"deadline"`
+	Timeline    []Event             `json:"timeline"`
+	Materials   []MaterialView      `json:"materials"`
+	Tasks       []TaskView          `json:"tasks"`
+	Licences    []licence.Licence   `json:"licences"`
 	// LicenceUses are the applicant's licences given instead of materials
 	// (免提交), each verified as of now.
-	LicenceUses []licence.CaseUse `json:"licenceUses,omitempty"`
-	Actions       []ActionView        `json:"actions"`
-	QueryPassword string              `json:"queryPassword,omitempty"`
+	LicenceUses   []licence.CaseUse `json:"licenceUses,omitempty"`
+	Actions       []ActionView      `json:"actions"`
+	QueryPassword string            `json:"queryPassword,omitempty"`
 	// Mode is "" or "pledge" (告知承诺制).
 	Mode     string `json:"mode"`
 	ModeName string `json:"modeName,omitempty"`

@@ -300,6 +300,7 @@ type checked struct {
 	uses    []licence.UseRecord // licences instead of files (免提交)
 	cause   string              // 用证事由 of those uses
 	org     string              // the department the case goes to
+	caseID  string              // once known, for the trail of what prefill read
 }
 
 // check validates an application against the item. full is for a
@@ -526,6 +527,8 @@ func prefillable(source string, a *applicant) bool {
 		return a.Kind == "person" || a.AgentID != ""
 	case strings.HasPrefix(source, "company."):
 		return a.Kind == "company"
+	case catalog.IsLicencePrefill(source):
+		return true // when the applicant holds no such licence, the typed check says the field is missing
 	}
 	return false
 }
@@ -544,12 +547,35 @@ func (s *Service) prefill(ctx context.Context, tx *db.Tx, a *applicant, e *catal
 	if a.Kind == "company" {
 		personID = a.AgentID
 	}
+	// 免填写 from the applicant's own licences (their wallet).
+	var fromLicences map[string]string
+	var licencesRead []string
+	if s.Licences != nil {
+		var sources []string
+		for _, fl := range e.Form.FieldsFor(ch.answers) {
+			if catalog.IsLicencePrefill(fl.Prefill) && len(ch.values[fl.Name]) == 0 {
+				sources = append(sources, fl.Prefill)
+			}
+		}
+		if len(sources) > 0 {
+			var people []string
+			if personID != "" {
+				people = append(people, personID)
+			}
+			var err error
+			if fromLicences, licencesRead, err = s.Licences.PrefillValues(ctx, tx, people, a.CompanyID, sources); err != nil {
+				return err
+			}
+		}
+	}
 	for _, fl := range e.Form.FieldsFor(ch.answers) {
 		if fl.Prefill == "" || len(ch.values[fl.Name]) > 0 {
 			continue
 		}
 		var v string
 		switch {
+		case catalog.IsLicencePrefill(fl.Prefill):
+			v = fromLicences[fl.Prefill]
 		case personPrefill[fl.Prefill] && personID != "":
 			if person == nil {
 				p, err := s.Identity.UnmaskedIn(ctx, tx, personID)
@@ -593,6 +619,12 @@ func (s *Service) prefill(ctx context.Context, tx *db.Tx, a *applicant, e *catal
 			f.Add("form."+k, v)
 		}
 		return f.Err()
+	}
+	if len(licencesRead) > 0 {
+		if err := audit.Append(ctx, tx, now, audit.Entry{Action: "licence.prefill", ObjectType: "case", ObjectID: ch.caseID,
+			Detail: map[string]any{"licences": licencesRead, "reason": "免填写：" + e.Item.Name}}); err != nil {
+			return err
+		}
 	}
 	if len(revealed) > 0 {
 		slices.Sort(revealed)
@@ -857,6 +889,7 @@ func newQueryPassword() (string, error) {
 // full form check, the case number and query password, the first task of
 // its workflow, the timeline, the outbox and the trail.
 func (s *Service) submitTx(ctx context.Context, tx *db.Tx, env *txEnv, actor *identity.Principal, a *applicant, c *caseRow, e *catalog.Entry, ch *checked, x *extras, no string, insert bool, now time.Time, also func() error) error {
+	ch.caseID = c.ID
 	if err := s.prefill(ctx, tx, a, e, ch, now); err != nil {
 		return err
 	}

@@ -405,8 +405,8 @@ func ValidateForm(f *Form) []Problem {
 		if fl.Min != nil && fl.Max != nil && *fl.Min > *fl.Max {
 			c.add(p+".min", "最小值不能大于最大值")
 		}
-		if fl.Prefill != "" && !prefillSources[fl.Prefill] {
-			c.add(p+".prefill", "未知的免填写来源 %q", fl.Prefill)
+		if fl.Prefill != "" && !prefillSources[fl.Prefill] && !IsLicencePrefill(fl.Prefill) {
+			c.add(p+".prefill", "未知的免填写来源 %q（可用账户信息，或“licence:证照名称.字段”）", fl.Prefill)
 		}
 	}
 	return c.probs
@@ -418,6 +418,27 @@ var fieldName = regexp.MustCompile(`^[a-zA-Z][a-zA-Z0-9]{0,39}$`)
 var prefillSources = map[string]bool{
 	"person.name": true, "person.idNumber": true, "person.phone": true,
 	"company.name": true, "company.creditCode": true, "company.legalRep": true, "company.address": true,
+}
+
+// LicencePrefix starts a prefill source that is a field of one of the
+// applicant's electronic licences: "licence:营业执照.residence", or
+// "licence:食品经营许可证.number" for the licence's number (免填写 from the
+// wallet). The licence type is named as the catalogue names it.
+const LicencePrefix = "licence:"
+
+var licencePrefill = regexp.MustCompile(`^licence:([^.\s]{2,40})\.([a-zA-Z][a-zA-Z0-9]{0,39})$`)
+
+// IsLicencePrefill reports whether source names a licence field.
+func IsLicencePrefill(source string) bool { return licencePrefill.MatchString(source) }
+
+// LicencePrefill splits a licence prefill source into the type name and
+// the field key ("number" for the licence number).
+func LicencePrefill(source string) (typeName, key string, ok bool) {
+	m := licencePrefill.FindStringSubmatch(source)
+	if m == nil {
+		return "", "", false
+	}
+	return m[1], m[2], true
 }
 
 // PrefillSources lists the account data a form field may be filled from.

@@ -260,7 +260,11 @@ func TestCatalogueForms(t *testing.T) {
 			if fd.Min != nil && fd.Max != nil && *fd.Min > *fd.Max {
 				t.Errorf("form %s field %s: min > max", fm.ID, fd.Name)
 			}
-			if fd.Prefill != "" && !allowedPrefill[fd.Prefill] {
+			if typ, key, ok := catalog.LicencePrefill(fd.Prefill); ok {
+				if !licenceFieldExists(t, typ, key) {
+					t.Errorf("form %s field %s: prefill %q names no field of a demo licence type", fm.ID, fd.Name, fd.Prefill)
+				}
+			} else if fd.Prefill != "" && !allowedPrefill[fd.Prefill] {
 				t.Errorf("form %s field %s: unknown prefill %q", fm.ID, fd.Name, fd.Prefill)
 			}
 		}
@@ -532,4 +536,28 @@ func TestCatalogueValidates(t *testing.T) {
 			t.Errorf("item %d %s: %s", i+1, it.Name, p)
 		}
 	}
+}
+
+// licenceFieldExists reports whether a demo licence type has the field
+// (or key is "number", every licence's number).
+func licenceFieldExists(t *testing.T, typ, key string) bool {
+	t.Helper()
+	types, err := LicenceTypes()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, lt := range types {
+		if lt.Name != typ {
+			continue
+		}
+		if key == "number" {
+			return true
+		}
+		for _, f := range lt.Fields {
+			if f.Key == key {
+				return true
+			}
+		}
+	}
+	return false
 }

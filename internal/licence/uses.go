@@ -7,6 +7,7 @@ import (
 
 	"yiwang/internal/audit"
 	"yiwang/internal/calendar"
+	"yiwang/internal/catalog"
 	"yiwang/internal/db"
 	"yiwang/internal/identity"
 )
@@ -264,4 +265,68 @@ func (s *Service) ForCaseUses(ctx context.Context, caseID string) ([]CaseUse, er
 		out[i].Verified, out[i].Reason = res.Valid, res.Reason
 	}
 	return out, nil
+}
+
+// PrefillValues reads, for 免填写, the values of licence fields named by
+// prefill sources ("licence:营业执照.residence", "licence:…​.number") from
+// the newest valid licence of each type held by the company or any of the
+// people (the caller's own data). q may be the caller's transaction. It
+// returns the values by source and the licences read.
+func (s *Service) PrefillValues(ctx context.Context, q db.Querier, personIDs []string, companyID string, sources []string) (map[string]string, []string, error) {
+	out := map[string]string{}
+	byType := map[string][]string{} // type → sources
+	for _, src := range sources {
+		if t, _, ok := catalog.LicencePrefill(src); ok {
+			byType[t] = append(byType[t], src)
+		}
+	}
+	if len(byType) == 0 {
+		return out, nil, nil
+	}
+	today := s.now().In(calendar.Shanghai).Format(time.DateOnly)
+	var read []string
+	holders := [][2]string{{"holder_company_id", companyID}}
+	for _, p := range personIDs {
+		holders = append(holders, [2]string{"holder_person_id", p})
+	}
+	for typ, srcs := range byType {
+		var l *Licence
+		for _, h := range holders {
+			if h[1] == "" {
+				continue
+			}
+			ls, err := s.list(ctx, q, `SELECT `+licenceCols+` FROM licences WHERE `+h[0]+` = ? AND type_name = ? AND status = 'valid' ORDER BY created_at DESC, id DESC LIMIT 5`, h[1], typ)
+			if err != nil {
+				return nil, nil, err
+			}
+			for i := range ls {
+				if ls[i].ValidTo == "" || ls[i].ValidTo >= today {
+					l = &ls[i]
+					break
+				}
+			}
+			if l != nil {
+				break
+			}
+		}
+		if l == nil {
+			continue
+		}
+		d, err := s.openData(l)
+		if err != nil {
+			return nil, nil, err
+		}
+		read = append(read, l.ID)
+		for _, src := range srcs {
+			_, key, _ := catalog.LicencePrefill(src)
+			v := d.Fields[key]
+			if key == "number" {
+				v = d.Number
+			}
+			if v != "" {
+				out[src] = v
+			}
+		}
+	}
+	return out, read, nil
 }

@@ -48,7 +48,9 @@ type fieldView struct {
 	// FromApplicant: at the window, for a walk-in not yet registered, the
 	// field is filled from the applicant block (name, ID number, phone).
 	FromApplicant bool
-	Err           string
+	// FromLicence: the value comes from one of the applicant's licences.
+	FromLicence bool
+	Err         string
 }
 
 // materialView is one material on the application page with the files
@@ -147,6 +149,7 @@ func (s *Server) renderApply(w http.ResponseWriter, r *http.Request, status int,
 		for _, fl := range d.Entry.Form.FieldsFor(d.Answers) {
 			fv := fieldView{Field: fl, Values: values["f."+fl.Name], Prefilled: prefill[fl.Prefill], Err: e.Fields["form."+fl.Name]}
 			fv.FromApplicant = d.Window && d.Person == nil && d.Company == nil && strings.HasPrefix(fl.Prefill, "person.")
+			fv.FromLicence = fv.Prefilled != "" && catalog.IsLicencePrefill(fl.Prefill)
 			if len(fv.Values) > 0 {
 				fv.Value = fv.Values[0]
 			}
@@ -252,6 +255,26 @@ func (s *Server) prefillPreview(r *http.Request, d *applyData) map[string]string
 	if companyID != "" {
 		if c, err := s.Identity.Company(r.Context(), companyID); err == nil {
 			out["company.name"], out["company.creditCode"], out["company.legalRep"], out["company.address"] = c.Name, c.CreditCode, c.LegalRepName, c.Address
+		}
+	}
+	// 免填写 from the wallet: what the applicant's licences say.
+	if s.Licences != nil && d.Entry.Form != nil && (personID != "" || companyID != "") {
+		var sources []string
+		for _, fl := range d.Entry.Form.FieldsFor(d.Answers) {
+			if catalog.IsLicencePrefill(fl.Prefill) {
+				sources = append(sources, fl.Prefill)
+			}
+		}
+		if len(sources) > 0 {
+			var people []string
+			if personID != "" {
+				people = append(people, personID)
+			}
+			if vals, _, err := s.Licences.PrefillValues(r.Context(), s.DB, people, companyID, sources); err == nil {
+				for k, v := range vals {
+					out[k] = v
+				}
+			}
 		}
 	}
 	return out

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -45,6 +46,12 @@ func (s *Server) formEditor(w http.ResponseWriter, r *http.Request, status int, 
 	prefills := []option{{"", "无"}}
 	for _, p := range catalog.PrefillSources() {
 		prefills = append(prefills, option{p, p})
+	}
+	// Licence fields (免填写 from the wallet) used by this form stay choosable.
+	for _, fl := range f.Fields {
+		if catalog.IsLicencePrefill(fl.Prefill) && !slices.ContainsFunc(prefills, func(o option) bool { return o.Value == fl.Prefill }) {
+			prefills = append(prefills, option{fl.Prefill, fl.Prefill})
+		}
 	}
 	pg.Title = "申请表：" + f.Name
 	pg.Data = formEditorData{Form: f, New: isNew, Types: sortedOptions(catalog.FieldTypes), Prefills: prefills}

@@ -187,11 +187,23 @@ func TestLicenceInsteadOfMaterial(t *testing.T) {
 				t.Fatalf("%s: %d %s", name, r.Status, r.Raw)
 			}
 		}
-		r := company.call("POST", "/api/v1/cases", with(biz, card, true))
+		// 免填写: 经营场所 left empty is filled from the 营业执照.
+		good := with(biz, card, true)
+		form := map[string]any{}
+		for k, v := range body["form"].(map[string]any) {
+			if k != "businessPlace" {
+				form[k] = v
+			}
+		}
+		good["form"] = form
+		r := company.call("POST", "/api/v1/cases", good)
 		if r.Status != 201 {
 			t.Fatalf("apply with licences: %d %s", r.Status, r.Raw)
 		}
 		no := r.str("caseNo")
+		if place := r.JSON["form"].(map[string]any)["businessPlace"]; place == nil || place.([]any)[0] != "浙江省杭州市桐庐县桐君街道迎春南路188号" {
+			t.Fatalf("经营场所 not filled from the 营业执照: %s", r.Raw)
+		}
 		var c struct {
 			LicenceUses []struct {
 				MaterialID string
@@ -257,6 +269,9 @@ func TestLicenceInsteadOfMaterial(t *testing.T) {
 		pg := b.get("/items/" + url.PathEscape(e.Item.Code) + "/apply?kind=new&subject=individual")
 		if pg.Status != 200 || !strings.Contains(pg.Body, `id="use-licence-licence"`) || !strings.Contains(pg.Body, `name="consent.licence"`) || !strings.Contains(pg.Body, biz) {
 			t.Fatalf("apply page without the 免提交 choice: %d %s", pg.Status, snippet(pg.Body))
+		}
+		if !strings.Contains(pg.Body, "已按您的电子证照填入") || !strings.Contains(pg.Body, `value="浙江省杭州市桐庐县桐君街道迎春南路188号"`) {
+			t.Fatalf("apply page without 免填写 from the 营业执照: %s", snippet(pg.Body[strings.Index(pg.Body, "businessPlace"):]))
 		}
 	})
 }

@@ -74,8 +74,8 @@ var funcs = template.FuncMap{
 		}
 		return string(k)
 	},
-	"has":           func(p *identity.Principal, role string) bool { return p.HasRole(identity.Role(role)) },
-	"add":           func(a, b int) int { return a + b },
+	"has": func(p *identity.Principal, role string) bool { return p.HasRole(identity.Role(role)) },
+	"add": func(a, b int) int { return a + b },
 	// usedFor: a licence stands in for the material (免提交).
 	"usedFor": func(uses []licence.CaseUse, material string) bool {
 		for _, u := range uses {
