@@ -179,12 +179,19 @@ func newTab(t *testing.T, base string, o browserOpt) *tab {
 	}
 	t.Logf("chromium started in %v", time.Since(start).Round(time.Millisecond))
 	b := &tab{t: t, ctx: bctx, base: base}
-	// Chromium keeps a window at least 500 px wide whatever --window-size
-	// says, so the phone's viewport is emulated as well: portrait, 2 device
-	// pixels per CSS pixel. Not as a "mobile" device: that one zooms out to
-	// fit a page that is too wide, which would hide horizontal overflow from
-	// the check scrollWidth <= innerWidth.
-	b.do("emulate a phone viewport", chromedp.EmulateViewport(int64(o.width), int64(o.height),
+	b.emulate(o)
+	return b
+}
+
+// emulate sets the tab's viewport to the option's size and disables
+// JavaScript if it says so. Chromium keeps a window at least 500 px wide
+// whatever --window-size says, so the phone's viewport is emulated as
+// well: portrait, 2 device pixels per CSS pixel. Not as a "mobile" device:
+// that one zooms out to fit a page that is too wide, which would hide
+// horizontal overflow from the check scrollWidth <= innerWidth.
+func (b *tab) emulate(o browserOpt) {
+	b.t.Helper()
+	b.do("emulate the viewport", chromedp.EmulateViewport(int64(o.width), int64(o.height),
 		chromedp.EmulatePortrait, chromedp.EmulateScale(2)))
 	if o.noScript {
 		b.call("disable JavaScript", func(ctx context.Context) error {
@@ -192,7 +199,25 @@ func newTab(t *testing.T, base string, o browserOpt) *tab {
 			return err
 		})
 	}
-	return b
+}
+
+// beside opens a tab for t in a browser context of its own (cookies and
+// storage apart, as in another browser) within b's Chromium: one more
+// person at the cost of a tab rather than of starting Chromium. It ends
+// with t, or with b's browser.
+func (b *tab) beside(t *testing.T, o browserOpt) *tab {
+	t.Helper()
+	if o.width == 0 {
+		o.width, o.height = phoneWidth, phoneHeight
+	}
+	ctx, cancel := chromedp.NewContext(b.ctx, chromedp.WithNewBrowserContext())
+	t.Cleanup(cancel)
+	if err := chromedp.Do(ctx); err != nil { // opens the tab
+		t.Fatalf("open a tab in a new browser context: %v", err)
+	}
+	nb := &tab{t: t, ctx: ctx, base: b.base}
+	nb.emulate(o)
+	return nb
 }
 
 // where describes the page for a failure message.
