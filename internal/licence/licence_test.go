@@ -22,7 +22,7 @@ import (
 var start = time.Date(2026, 10, 12, 9, 30, 0, 0, time.UTC)
 
 type fixture struct {
-	t     *testing.T
+	t     testing.TB
 	ctx   context.Context
 	DB    *db.DB
 	IDs   *identity.Service
@@ -31,7 +31,7 @@ type fixture struct {
 	who   map[string]*identity.Principal
 }
 
-func newFixture(t *testing.T, d *db.DB) *fixture {
+func newFixture(t testing.TB, d *db.DB) *fixture {
 	t.Helper()
 	ctx := context.Background()
 	box, err := secret.New(bytes.Repeat([]byte{9}, 32))
@@ -316,7 +316,7 @@ func TestBadInput(t *testing.T) {
 		"a PDF not ours":  {file: notOurs, want: "没有电子签章"},
 		"empty file":      {file: []byte{}, want: "文件为空"},
 		"broken sig":      {file: []byte("%PDF-1.7\n%%EOF\n%YWSIG1 ***\n%%EOF\n"), want: "电子签章已损坏"},
-		"garbage sig DER": {file: []byte("%PDF-1.7\n%%EOF\n%YWSIG1 AAAA\n%%EOF\n"), want: "签章数据格式不正确"},
+		"garbage sig DER": {file: []byte("%PDF-1.7\n%%EOF\n%YWSIG1 AAAA\n%%EOF\n"), want: "电子签章已损坏"},
 	}
 	for name, c := range cases {
 		file := c.file

@@ -58,7 +58,7 @@ func splitSignature(file []byte) (doc, sigDER []byte, err error) {
 	sigDER = make([]byte, base64.StdEncoding.DecodedLen(len(enc)))
 	n, err := base64.StdEncoding.Strict().Decode(sigDER, enc)
 	if err != nil {
-		return nil, nil, fmt.Errorf("%w：电子签章已损坏", errNotOurPDF)
+		return nil, nil, fmt.Errorf("%w：电子签章已损坏（文件已被改动）", errNotOurPDF)
 	}
 	return file[:i], sigDER[:n], nil
 }

@@ -3,6 +3,7 @@ package licence
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"log/slog"
 	"sort"
 	"sync"
@@ -159,7 +160,19 @@ func (s *Service) SaveTypes(ctx context.Context, actor *identity.Principal, type
 	names := map[string]string{}
 	for i := range types {
 		if err := types[i].Validate(); err != nil {
-			return apperr.Newf(apperr.Invalid, "证照类型“%s”（第%d个）：%s", types[i].Name, i+1, err)
+			e := &apperr.Error{Code: apperr.Invalid, Fields: map[string]string{}}
+			var first string
+			if ae, ok := err.(*apperr.Error); ok {
+				for k, v := range ae.Fields {
+					e.Fields[fmt.Sprintf("[%d].%s", i, k)] = v
+					if first == "" || k < first {
+						first = k
+					}
+				}
+				first = ae.Fields[first]
+			}
+			e.Message = fmt.Sprintf("证照类型“%s”（第%d个）：%s", types[i].Name, i+1, first)
+			return e
 		}
 		if prev, dup := names[types[i].Name]; dup && prev != types[i].Code {
 			return apperr.Newf(apperr.Invalid, "证照名称“%s”重复（%s 与 %s）", types[i].Name, prev, types[i].Code)

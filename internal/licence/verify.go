@@ -139,7 +139,11 @@ func (v *verifier) pdf(ctx context.Context, file []byte) *Result {
 		case errors.Is(err, seal.ErrDocument):
 			reason = "文件内容与电子签章不符：文件已被改动"
 		case errors.Is(err, seal.ErrSealMaker):
-			reason = "印章不是由所信任的制章机构制作的"
+			reason = "印章不是由所信任的制章机构制作的，或签章数据已被改动"
+		case errors.Is(err, seal.ErrSignature):
+			reason = "签名验证失败：签章数据已被改动"
+		case errors.Is(err, seal.ErrFormat):
+			reason = "电子签章已损坏：文件已被改动或不完整"
 		default:
 			reason = err.Error()
 		}

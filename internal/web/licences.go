@@ -45,6 +45,9 @@ func (s *Server) routesLicences() {
 		Summary: "本平台所信任的证书（制章机构与各部门的签章证书，PEM），供离线核验：yiwang licence verify --trust"}, s.apiTrustPEM)
 	s.api(apiRoute{Method: "GET", Path: "/api/v1/licence-types", Tag: "电子证照", Auth: authNone, Summary: "证照类型目录（定义机构、字段、有效期规则）",
 		Response: []licence.Type{}}, s.apiLicenceTypes)
+	s.api(apiRoute{Method: "PUT", Path: "/api/v1/licence-types", Tag: "电子证照", Auth: authRequired, Summary: "新增或更新证照类型（管理员；全部校验通过才保存，按 code 覆盖）",
+		Request: []licence.Type{}, Response: []licence.Type{}, Errors: []int{400, 403}}, s.apiSaveLicenceTypes)
+	s.page("GET /admin/licences", authRequired, s.adminLicencesPage)
 	s.page("GET /my/licences", authRequired, s.myLicencesPage)
 	s.page("GET /licences/{id}", authRequired, s.licencePage)
 	s.page("GET /licences/{id}/pdf", authRequired, s.licencePDFPage)
@@ -168,6 +171,65 @@ func (s *Server) apiLicenceTypes(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	writeJSON(w, http.StatusOK, ts)
+	return nil
+}
+
+func (s *Server) apiSaveLicenceTypes(w http.ResponseWriter, r *http.Request) error {
+	var in []licence.Type
+	if err := decodeJSON(w, r, &in); err != nil {
+		return err
+	}
+	if len(in) == 0 {
+		return apperr.New(apperr.Invalid, "请提供至少一个证照类型")
+	}
+	if err := s.Licences.SaveTypes(r.Context(), principal(r), in); err != nil {
+		return err
+	}
+	return s.apiLicenceTypes(w, r)
+}
+
+type adminLicencesData struct {
+	Types    []licence.Type
+	Makers   []licence.Maker
+	Seals    []licence.SealKey
+	Unlinked []unlinkedItem // items whose result names an undefined licence type
+}
+
+type unlinkedItem struct{ Code, Name, LicenceType string }
+
+// adminLicencesPage shows the licence types, the seal makers and seals,
+// and the catalogue items whose result names a licence type that is not
+// defined (they would issue no licence).
+func (s *Server) adminLicencesPage(w http.ResponseWriter, r *http.Request) error {
+	if err := requireAdmin(r); err != nil {
+		return err
+	}
+	ctx := r.Context()
+	d := adminLicencesData{}
+	var err error
+	if d.Types, err = s.Licences.Types(ctx); err != nil {
+		return err
+	}
+	if d.Makers, err = s.Licences.Makers(ctx); err != nil {
+		return err
+	}
+	if d.Seals, err = s.Licences.Seals(ctx); err != nil {
+		return err
+	}
+	defined := map[string]bool{}
+	for _, t := range d.Types {
+		defined[t.Name] = true
+	}
+	snap, err := s.Catalog.Snapshot(ctx)
+	if err != nil {
+		return err
+	}
+	for _, e := range snap.Entries {
+		if res := e.Item.Result; res.Type == "licence" && res.LicenceType != "" && !defined[res.LicenceType] {
+			d.Unlinked = append(d.Unlinked, unlinkedItem{Code: e.Item.Code, Name: e.Item.Name, LicenceType: res.LicenceType})
+		}
+	}
+	s.render(w, r, http.StatusOK, "admin_licences", page{Title: "电子证照管理", Data: d})
 	return nil
 }
 

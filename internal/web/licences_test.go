@@ -128,6 +128,31 @@ func TestLicencesAPI(t *testing.T) {
 		if r := anon.call("GET", "/api/v1/licence-types", nil); r.Status != 200 || !strings.Contains(r.Raw, "食品经营许可证") {
 			t.Fatalf("types: %d", r.Status)
 		}
+		// Licence types as data: administrators list and change them.
+		admin := anon.login("admin")
+		newType := []map[string]any{{"code": "11100000000013338W099", "name": "临时身份证明", "definedBy": "公安部", "holder": "person",
+			"validity": map[string]int{"months": 3}, "fields": []map[string]any{{"key": "reason", "label": "事由", "from": []string{"matter"}}}}}
+		if r := approver.call("PUT", "/api/v1/licence-types", newType); r.Status != 403 {
+			t.Fatalf("an approver changes types: %d %s", r.Status, r.Raw)
+		}
+		badType := []map[string]any{{"code": "11100000000013338X099", "name": "临时身份证明", "definedBy": "公安部", "holder": "person"}}
+		if r := admin.call("PUT", "/api/v1/licence-types", badType); r.Status != 400 || !strings.Contains(r.Raw, "统一社会信用代码") {
+			t.Fatalf("a type with a bad code: %d %s", r.Status, r.Raw)
+		}
+		if r := admin.call("PUT", "/api/v1/licence-types", newType); r.Status != 200 || !strings.Contains(r.Raw, "临时身份证明") {
+			t.Fatalf("save type: %d %s", r.Status, r.Raw)
+		}
+		ab := a.browser(t)
+		ab.login("admin")
+		if pg := ab.get("/admin/licences"); pg.Status != 200 || !strings.Contains(pg.Body, "临时身份证明") || !strings.Contains(pg.Body, "桐庐县市场监督管理局电子证照专用章") {
+			t.Fatalf("admin licences page: %d %s", pg.Status, snippet(pg.Body))
+		}
+		cb := a.browser(t)
+		cb.login("citizen1")
+		if pg := cb.get("/admin/licences"); pg.Status != 403 && pg.Status != 404 {
+			t.Fatalf("a citizen opens the admin licences page: %d", pg.Status)
+		}
+
 		// The verification endpoint is rate-limited per address.
 		limited := false
 		for range 200 {
