@@ -561,3 +561,35 @@ func licenceFieldExists(t *testing.T, typ, key string) bool {
 	}
 	return false
 }
+
+// TestEveryLicenceResultHasAType: every demo item whose result is a
+// licence issues one (its type is defined), and every licence type a
+// material accepts that demo people hold is defined too.
+func TestEveryLicenceResultHasAType(t *testing.T) {
+	f := decodeCatalogue(t)
+	types, err := LicenceTypes()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defined := map[string]bool{}
+	for _, lt := range types {
+		defined[lt.Name] = true
+	}
+	n := 0
+	for _, it := range f.Items {
+		if it.Result.Type == "licence" {
+			n++
+			if !defined[it.Result.LicenceType] {
+				t.Errorf("%s yields %q, which has no licence type", it.Name, it.Result.LicenceType)
+			}
+		}
+	}
+	if n < 40 {
+		t.Fatalf("only %d demo items yield licences", n)
+	}
+	for _, name := range []string{"居民身份证", "居民户口簿", "营业执照", "结婚证", "机动车驾驶证", "社会保障卡", "食品经营许可证"} {
+		if !defined[name] {
+			t.Errorf("no licence type %s", name)
+		}
+	}
+}
