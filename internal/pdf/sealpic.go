@@ -9,20 +9,22 @@ import (
 	"sync"
 )
 
-// gopdf turns a PNG with an alpha channel into an image and a soft mask by
-// inflating and deflating it again: 13 ms for a 400-pixel seal, on every
-// licence. A palette PNG whose transparent pixels are one palette entry
-// (colour-key masking) is embedded as it is. opaqueSeal converts the seal
-// once per picture: pixels at least half opaque keep their colour laid on
+// An alpha PNG would have to be inflated and split into an image and a
+// soft mask (gopdf: 13 ms for a 400-pixel seal, on every licence). A
+// palette PNG whose transparent pixels are one palette entry (colour-key
+// masking) is embedded as it is. sealImage converts the seal once per
+// picture: pixels at least half opaque keep their colour laid on
 // white, the others become the transparent entry. At 42 mm the seal has
 // about 240 pixels an inch, so the hard edge is not seen in print.
 
 var sealCache = struct {
 	sync.Mutex
-	m map[[32]byte][]byte
-}{m: map[[32]byte][]byte{}}
+	m map[[32]byte]*pdfImage
+}{m: map[[32]byte]*pdfImage{}}
 
-func opaqueSeal(b []byte) ([]byte, error) {
+// sealImage is the seal picture as Licence embeds it, converted and
+// parsed once per picture.
+func sealImage(b []byte) (*pdfImage, error) {
 	key := sha256.Sum256(b)
 	sealCache.Lock()
 	out, ok := sealCache.m[key]
@@ -30,8 +32,11 @@ func opaqueSeal(b []byte) ([]byte, error) {
 	if ok {
 		return out, nil
 	}
-	out, err := toPaletted(b)
+	pal, err := toPaletted(b)
 	if err != nil {
+		return nil, err
+	}
+	if out, err = parsePalettePNG(pal); err != nil {
 		return nil, err
 	}
 	sealCache.Lock()

@@ -140,6 +140,39 @@ func (s *ttfSource) metric(g int) (adv, lsb int) {
 // the components of composite glyphs), with a format 4 cmap for them.
 // Runes the font lacks are left out (gopdf then draws .notdef).
 func subsetFont(runes []rune) ([]byte, error) {
+	f, err := subsetGlyphs(runes)
+	if err != nil {
+		return nil, err
+	}
+	return f.ttf, nil
+}
+
+// fontSubset is a subset font with what a PDF writer needs of it: the
+// glyph of each rune (runes the font lacks have none) and each glyph's
+// advance in thousandths of the font size (truncated, as gopdf does).
+type fontSubset struct {
+	ttf     []byte
+	gid     map[rune]uint16
+	width   []int // by new glyph id
+	unicode []rune
+	src     *ttfSource
+}
+
+func (f *fontSubset) upem() int { return u16(f.src.tables["head"], 18) }
+
+// textWidth is the width of text at size points (runes without a glyph
+// count nothing).
+func (f *fontSubset) textWidth(text string, size float64) float64 {
+	sum := 0
+	for _, r := range text {
+		if g, ok := f.gid[r]; ok {
+			sum += f.width[g]
+		}
+	}
+	return float64(sum) * size / 1000
+}
+
+func subsetGlyphs(runes []rune) (*fontSubset, error) {
 	s, err := source()
 	if err != nil {
 		return nil, err
@@ -277,7 +310,17 @@ func subsetFont(runes []rune) ([]byte, error) {
 			tables[t] = b
 		}
 	}
-	return writeTTF(tables), nil
+	f := &fontSubset{ttf: writeTTF(tables), gid: make(map[rune]uint16, len(cmap)), width: make([]int, n), unicode: make([]rune, n), src: s}
+	upem := u16(s.tables["head"], 18)
+	for i, g := range order {
+		adv, _ := s.metric(g)
+		f.width[i] = adv * 1000 / upem
+	}
+	for _, m := range cmap {
+		f.gid[m.r] = uint16(m.id)
+		f.unicode[m.id] = m.r
+	}
+	return f, nil
 }
 
 func writeTTF(tables map[string][]byte) []byte {
