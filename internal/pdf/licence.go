@@ -106,7 +106,14 @@ func Licence(d LicenceDoc) ([]byte, error) {
 
 	// Fields.
 	const left, right = 66.0, pageW - 66
-	const labelW, size, pad = 118.0, 11.5, 7.0
+	const size, pad = 11.5, 7.0
+	// The label column fits the longest label (法定代表人（负责人）), within bounds.
+	p.setFont(size)
+	labelW := 100.0
+	for _, f := range d.Fields {
+		labelW = max(labelW, p.measure(f.Label)+2*pad)
+	}
+	labelW = min(labelW, 170)
 	y := 160.0
 	p.SetLineWidth(0.5)
 	p.SetStrokeColor(150, 150, 150)

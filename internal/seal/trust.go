@@ -15,6 +15,26 @@ type Trust struct {
 	all     []*Certificate // in the order added
 	cas     map[[32]byte]*Certificate
 	holders map[[32]byte]*Certificate
+	// seals are the seals (by SHA-256 of their DER) whose maker signature
+	// verified against this trust; bounded, since seals are few.
+	seals map[[32]byte]bool
+}
+
+const maxVerifiedSeals = 4096
+
+func (t *Trust) sealVerified(key [32]byte) bool {
+	t.mu.RLock()
+	defer t.mu.RUnlock()
+	return t.seals[key]
+}
+
+func (t *Trust) rememberSeal(key [32]byte) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.seals == nil || len(t.seals) >= maxVerifiedSeals {
+		t.seals = map[[32]byte]bool{}
+	}
+	t.seals[key] = true
 }
 
 // NewTrust trusts the given DER certificates: at least one CA, each
