@@ -675,6 +675,7 @@ func TestMoreConcurrentCasesThanConnections(t *testing.T) {
 		var wg sync.WaitGroup
 		errs := make([]error, n)
 		nos := make([]string, n)
+		clerk := w.user("window1") // logged in here: w.users is not for concurrent use
 		for i := 0; i < n; i++ {
 			wg.Add(1)
 			go func(i int) {
@@ -682,7 +683,7 @@ func TestMoreConcurrentCasesThanConnections(t *testing.T) {
 				c, _, err := w.Cases.Create(ctx, agent, app)
 				if err == nil {
 					nos[i] = c.No
-					_, err = w.Cases.Act(ctx, w.user("window1"), c.No, casework.ActionInput{Action: "accept"})
+					_, err = w.Cases.Act(ctx, clerk, c.No, casework.ActionInput{Action: "accept"})
 				}
 				errs[i] = err
 			}(i)
