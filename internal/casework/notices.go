@@ -167,6 +167,9 @@ func (s *Service) Notice(ctx context.Context, actor *identity.Principal, ref, ki
 			if c.Delivery.Held {
 				d.Para("　　您以容缺方式申请，承诺的材料补齐前，办理结果暂缓发放。", 11)
 			}
+			for _, l := range c.Licences {
+				d.Para(fmt.Sprintf("　　电子证照“%s”（证照编号 %s）已签发，可在一网通办“我的证照”中查看、亮证和下载，与纸质证照具有同等效力；扫描证照上的二维码即可核验真伪。", l.TypeName, l.Number), 11)
+			}
 		}
 	}
 	d.Space(24)

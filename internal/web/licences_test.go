@@ -283,6 +283,9 @@ func TestLicenceInsteadOfMaterial(t *testing.T) {
 		if len(issued) != 1 || issued[0].(map[string]any)["typeName"] != "食品经营许可证" || issued[0].(map[string]any)["caseNo"] != no {
 			t.Fatalf("licences of the approved case: %s", got.Raw)
 		}
+		if text := pdfText(t, company.raw("GET", "/api/v1/cases/"+no+"/notices/decision")); !strings.Contains(text, "已签发") || !strings.Contains(text, issued[0].(map[string]any)["number"].(string)) {
+			t.Fatalf("the decision notice does not tell of the licence: %s", text)
+		}
 		qr := issued[0].(map[string]any)["qr"].(string)
 		if r := anon.call("POST", "/api/v1/licences/verify", map[string]string{"qr": qr}); r.JSON["valid"] != true {
 			t.Fatalf("the new licence: %s", r.Raw)
