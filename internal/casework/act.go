@@ -244,11 +244,6 @@ func (s *Service) carryOut(ctx context.Context, tx *db.Tx, actor *identity.Princ
 		c.DecidedAt = &now
 		c.Result = eff.Decide
 		c.ResultCode = ResultCode(eff.Decide, c.ItemType)
-		if eff.Decide == "approved" {
-			if err := s.issueLicence(ctx, tx, actor, c, now, env); err != nil {
-				return nil, err
-			}
-		}
 	}
 	if eff.Finish != "" {
 		c.FinishedAt = &now
@@ -335,8 +330,19 @@ func (s *Service) carryOut(ctx context.Context, tx *db.Tx, actor *identity.Princ
 	if c.Result != "" && eff.Decide != "" {
 		detail["result"], detail["resultCode"] = c.Result, c.ResultCode
 	}
-	return created, audit.Append(ctx, tx, now, audit.Entry{Action: "case." + act.ID, ObjectType: "case", ObjectID: c.ID,
-		BeforeRef: string(from), AfterRef: string(c.Status), Detail: detail})
+	if err := audit.Append(ctx, tx, now, audit.Entry{Action: "case." + act.ID, ObjectType: "case", ObjectID: c.ID,
+		BeforeRef: string(from), AfterRef: string(c.Status), Detail: detail}); err != nil {
+		return nil, err
+	}
+	// The licence of an approval is issued last: its number's counter row
+	// stays locked until commit, so the less that follows it, the less
+	// approvals of the same licence type and department wait on each other.
+	if eff.Decide == "approved" {
+		if err := s.issueLicence(ctx, tx, actor, c, now, env); err != nil {
+			return nil, err
+		}
+	}
+	return created, nil
 }
 
 // readyAt reports whether a task in step st means the result waits at
