@@ -142,6 +142,27 @@ func TestLicencesAPI(t *testing.T) {
 		if r := admin.call("PUT", "/api/v1/licence-types", newType); r.Status != 200 || !strings.Contains(r.Raw, "临时身份证明") {
 			t.Fatalf("save type: %d %s", r.Status, r.Raw)
 		}
+		// The licence page's forms, as a browser without JavaScript posts them.
+		other := company.licenceOf("营业执照")["id"].(string)
+		sb := a.browser(t)
+		sb.login("scjg1")
+		if pg := sb.get("/licences/" + other); pg.Status != 200 || !strings.Contains(pg.Body, `id="annotate-form"`) || !strings.Contains(pg.Body, `id="revoke-form"`) {
+			t.Fatalf("the approver's licence page: %d %s", pg.Status, snippet(pg.Body))
+		}
+		if pg := sb.post("/licences/"+other+"/annotate", url.Values{"text": {"x"}}); pg.Status != 400 || !strings.Contains(pg.Body, "请写明理由") {
+			t.Fatalf("annotate form with one character: %d %s", pg.Status, snippet(pg.Body))
+		}
+		if pg := sb.follow(sb.post("/licences/"+other+"/annotate", url.Values{"text": {"住所门牌号变更为迎春南路190号"}})); !strings.Contains(pg.Body, "住所门牌号变更为迎春南路190号") || !strings.Contains(pg.Body, "已加注") {
+			t.Fatalf("after annotating: %s", snippet(pg.Body))
+		}
+		if pg := sb.post("/licences/"+other+"/revoke", url.Values{"reason": {"经营者申请注销"}, "csrf": {"forged"}}); pg.Status != 403 {
+			t.Fatalf("revoke form with a forged CSRF token: %d", pg.Status)
+		}
+		cp := a.browser(t)
+		cp.login("citizen1")
+		if pg := cp.get("/licences/" + other); pg.Status != 404 {
+			t.Fatalf("citizen1 opens company1's licence page: %d", pg.Status)
+		}
 		ab := a.browser(t)
 		ab.login("admin")
 		if pg := ab.get("/admin/licences"); pg.Status != 200 || !strings.Contains(pg.Body, "临时身份证明") || !strings.Contains(pg.Body, "桐庐县市场监督管理局电子证照专用章") {
