@@ -15,6 +15,9 @@ import (
 	"yiwang/internal/identity"
 )
 
+// TopicRevoked is the outbox event of a licence revoked by its department.
+const TopicRevoked = "licence.revoked"
+
 // Status values of a licence. Expiry is not stored: a licence is expired
 // when its validity has passed (Licence.State says which).
 const (
@@ -357,7 +360,7 @@ func (s *Service) Revoke(ctx context.Context, actor *identity.Principal, ref, re
 		if err != nil {
 			return err
 		}
-		if err := revokeIn(ctx, tx, l, actor, reason, now); err != nil {
+		if err := revokeIn(ctx, tx, l, actor, reason, now, true); err != nil {
 			return err
 		}
 		out = l
@@ -370,8 +373,9 @@ func (s *Service) Revoke(ctx context.Context, actor *identity.Principal, ref, re
 }
 
 // revokeIn revokes l inside tx (also used when casework revokes the
-// decision that issued it).
-func revokeIn(ctx context.Context, tx *db.Tx, l *Licence, actor *identity.Principal, reason string, now time.Time) error {
+// decision that issued it). tell writes the outbox event that tells the
+// holder (for a licence issued by a case: the notices follow cases).
+func revokeIn(ctx context.Context, tx *db.Tx, l *Licence, actor *identity.Principal, reason string, now time.Time, tell bool) error {
 	if l.Status == StatusRevoked {
 		return apperr.New(apperr.Conflict, "该电子证照已经注销")
 	}
@@ -388,6 +392,16 @@ func revokeIn(ctx context.Context, tx *db.Tx, l *Licence, actor *identity.Princi
 		return apperr.New(apperr.Conflict, "该电子证照已经注销")
 	}
 	l.Status, l.RevokedAt, l.RevokeReason = StatusRevoked, &now, reason
+	if tell && l.CaseID != "" {
+		ev, err := json.Marshal(map[string]any{"caseNo": l.CaseNo, "licence": l.TypeName, "number": l.Number, "issuer": l.IssuerName, "reason": reason})
+		if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO outbox (id, topic, object_id, payload, created_at) VALUES (?, ?, ?, ?, ?)`,
+			newID(), TopicRevoked, l.CaseID, string(ev), now); err != nil {
+			return err
+		}
+	}
 	return audit.Append(ctx, tx, now, audit.Entry{Action: "licence.revoke", ObjectType: "licence", ObjectID: l.ID,
 		BeforeRef: StatusValid, AfterRef: StatusRevoked, Detail: map[string]any{"identifier": l.Identifier, "reason": reason}})
 }
@@ -400,7 +414,8 @@ func (s *Service) RevokeForCaseIn(ctx context.Context, tx *db.Tx, caseID, reason
 		return 0, err
 	}
 	for i := range ls {
-		if err := revokeIn(ctx, tx, &ls[i], actor, "办件决定被撤销："+reason, now); err != nil {
+		// The case's own revocation event tells the applicant.
+		if err := revokeIn(ctx, tx, &ls[i], actor, "办件决定被撤销："+reason, now, false); err != nil {
 			return 0, err
 		}
 	}

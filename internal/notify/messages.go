@@ -220,6 +220,13 @@ func compose(topic string, c caseRef, p payload) (t text, ok bool) {
 		title = "审批结果已撤销"
 		add("%s经事中事后核查不符合所作承诺，审批结果已依法撤销。", s)
 		because("原因")
+	case "licence.revoked":
+		title = "电子证照已注销"
+		add("%s签发的电子证照“%s”（证照编号 %s）已被%s注销", s, clip(p.str("licence"), 40), clip(p.str("number"), 40), clip(p.str("issuer"), 60))
+		if reason != "" {
+			add("，原因：%s", strings.TrimRight(reason, "。"))
+		}
+		add("。此后核验将显示为已注销；如有疑问，请联系发证机关。")
 	default: // case.step, case.extension_requested (for staff), and topics notify does not know
 		return text{}, false
 	}

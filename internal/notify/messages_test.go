@@ -34,6 +34,8 @@ func TestCompose(t *testing.T) {
 		{"case.special_ended", `{"procedure": "现场勘查", "due": "2026-11-20"}`, "特别程序结束", false, []string{"（现场勘查）已结束，恢复计算", "2026年11月20日"}},
 		{"case.extended", `{"due": "2026-11-20", "reason": "情况复杂，经负责人批准"}`, "办理期限延长", true, []string{"延长至2026年11月20日", "情况复杂"}},
 		{"case.withdrawn", `{}`, "申请已撤回", false, nil},
+		{"licence.revoked", `{"licence": "食品经营许可证", "number": "JY3301222026000001", "issuer": "桐庐县市场监督管理局", "reason": "经营者申请注销。"}`, "电子证照已注销", true,
+			[]string{"签发的电子证照“食品经营许可证”（证照编号 JY3301222026000001）已被桐庐县市场监督管理局注销，原因：经营者申请注销。", "核验将显示为已注销"}},
 		{"case.voided", `{"reason": "重复申请"}`, "办件已作废", true, []string{"重复申请"}},
 		{"case.ready", `{"delivery": "window"}`, "结果可领取", true, []string{"到窗口领取"}},
 		{"case.ready", `{"delivery": "online"}`, "结果可下载", true, []string{"电子送达"}},
@@ -68,8 +70,8 @@ func TestCompose(t *testing.T) {
 			}
 		}
 	}
-	if len(seen) != 19 {
-		t.Errorf("%d topics covered, want 19", len(seen))
+	if len(seen) != 20 {
+		t.Errorf("%d topics covered, want 20", len(seen))
 	}
 	for _, topic := range []string{"case.step", "case.extension_requested", "case.teleported", "", "licence.issued"} {
 		if _, ok := compose(topic, c, payload{}); ok {

@@ -119,6 +119,13 @@ func TestLicencesAPI(t *testing.T) {
 		if r := approver.call("POST", "/api/v1/licences/"+id+"/revoke", map[string]string{"reason": "经营者申请注销"}); r.Status != 200 || r.str("state") != "revoked" {
 			t.Fatalf("revoke: %d %s", r.Status, r.Raw)
 		}
+		// The demo's held licences were issued outside a case: nobody is
+		// told through a case's notices (a case-issued licence's revocation
+		// is told: TestLicenceInsteadOfMaterial).
+		var told int
+		if err := a.DB.QueryRowContext(context.Background(), `SELECT COUNT(*) FROM outbox WHERE topic = 'licence.revoked'`).Scan(&told); err != nil || told != 0 {
+			t.Fatalf("outbox events for a case-less licence's revocation: %d %v", told, err)
+		}
 		if r := anon.call("POST", "/api/v1/licences/verify", map[string]string{"qr": food["qr"].(string)}); r.JSON["valid"] != false || !strings.Contains(r.str("reason"), "注销") {
 			t.Fatalf("verify after revocation: %s", r.Raw)
 		}
@@ -310,6 +317,15 @@ func TestLicenceInsteadOfMaterial(t *testing.T) {
 		qr := issued[0].(map[string]any)["qr"].(string)
 		if r := anon.call("POST", "/api/v1/licences/verify", map[string]string{"qr": qr}); r.JSON["valid"] != true {
 			t.Fatalf("the new licence: %s", r.Raw)
+		}
+		// Revoking it tells the holder through the case's notices.
+		newID := issued[0].(map[string]any)["id"].(string)
+		if r := approver.call("POST", "/api/v1/licences/"+newID+"/revoke", map[string]string{"reason": "经营场所已拆除"}); r.Status != 200 {
+			t.Fatalf("revoke the new licence: %d %s", r.Status, r.Raw)
+		}
+		var payload string
+		if err := a.DB.QueryRowContext(ctx, `SELECT o.payload FROM outbox o JOIN cases c ON c.id = o.object_id WHERE o.topic = 'licence.revoked' AND c.case_no = ?`, no).Scan(&payload); err != nil || !strings.Contains(payload, "经营场所已拆除") {
+			t.Fatalf("the revocation's outbox event: %q %v", payload, err)
 		}
 
 		// The apply page offers the wallet's licences for those materials.
