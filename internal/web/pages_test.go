@@ -14,7 +14,7 @@ import (
 func TestPagesLoginLogoutByRole(t *testing.T) {
 	eachDB(t, func(t *testing.T, a *testApp) {
 		homes := map[string][]string{
-			"citizen1":    {"王秀英", `id="tile-cases"`, `id="tile-find"`, "我的办件"},
+			"citizen1":    {"王秀英", `id="tile-cases"`, `id="tile-find"`, `id="tile-licences"`, "我的办件"},
 			"company1":    {"桐庐春江餐饮管理有限公司", "经办人：陈晓峰", `id="tile-cases"`},
 			"window1":     {"张丽", `id="tile-desk"`, "窗口工作台", "浙江省杭州市桐庐县（含下级）"},
 			"scjg1":       {"刘伟", `id="tile-inbox"`, "待办件", "桐庐县市场监督管理局"},
