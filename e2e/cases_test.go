@@ -6,7 +6,6 @@ import (
 	"io"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -19,6 +18,7 @@ import (
 	"github.com/chromedp/chromedp/kb"
 
 	"yiwang/internal/files/filestest"
+	"yiwang/internal/pdf/pdftext"
 	"yiwang/internal/stdcode"
 )
 
@@ -883,28 +883,9 @@ func (b *tab) fetchAsBrowser(path string) (*http.Response, []byte) {
 	return res, body
 }
 
-// pdfText extracts the text of a PDF with poppler's pdftotext, without
-// the line breaks of the layout. Without pdftotext the test skips locally
-// and fails in CI.
-func pdfText(t *testing.T, b []byte) string {
-	t.Helper()
-	bin, err := exec.LookPath("pdftotext")
-	if err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatal("pdftotext (poppler-utils) is required in CI")
-		}
-		t.Skip("pdftotext not installed")
-	}
-	in := filepath.Join(t.TempDir(), "notice.pdf")
-	if err := os.WriteFile(in, b, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	out, err := exec.Command(bin, "-enc", "UTF-8", in, "-").Output()
-	if err != nil {
-		t.Fatalf("pdftotext: %v", err)
-	}
-	return strings.ReplaceAll(string(out), "\n", "")
-}
+// pdfText is the PDF's text without the layout's line breaks
+// (internal/pdf/pdftext: pdftotext; skips locally without it, fails in CI).
+func pdfText(t *testing.T, b []byte) string { return pdftext.Text(t, b) }
 
 // sampleFiles writes small valid files to upload, by name.
 func sampleFiles(t *testing.T) map[string]string {

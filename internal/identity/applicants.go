@@ -38,8 +38,13 @@ func (s *Service) UnmaskedIn(ctx context.Context, q db.Querier, personID string)
 
 // Company returns a company.
 func (s *Service) Company(ctx context.Context, id string) (*Company, error) {
+	return s.CompanyIn(ctx, s.DB, id)
+}
+
+// CompanyIn reads a company inside q (a caller's transaction).
+func (s *Service) CompanyIn(ctx context.Context, q db.Querier, id string) (*Company, error) {
 	c := &Company{}
-	err := s.DB.QueryRowContext(ctx, `SELECT id, name, credit_code, legal_rep_name, region_code, address FROM companies WHERE id = ?`, id).
+	err := q.QueryRowContext(ctx, `SELECT id, name, credit_code, legal_rep_name, region_code, address FROM companies WHERE id = ?`, id).
 		Scan(&c.ID, &c.Name, &c.CreditCode, &c.LegalRepName, &c.RegionCode, &c.Address)
 	if db.IsNoRows(err) {
 		return nil, apperr.New(apperr.NotFound, "未找到该企业")

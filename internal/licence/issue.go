@@ -5,6 +5,8 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 	"time"
 
@@ -231,8 +233,8 @@ type labelled struct{ label, value string }
 func fieldOrder(t *Type, d *Data) []labelled {
 	var out []labelled
 	if t == nil {
-		for k, v := range d.Fields {
-			out = append(out, labelled{k, v})
+		for _, k := range slices.Sorted(maps.Keys(d.Fields)) {
+			out = append(out, labelled{k, d.Fields[k]})
 		}
 		return out
 	}
@@ -276,14 +278,11 @@ type holder struct{ kind, name, idType, id string }
 // person's id number is read for the licence; the issue audit says so).
 func holderIn(ctx context.Context, tx *db.Tx, s *Service, in IssueInput) (*holder, error) {
 	if in.CompanyID != "" {
-		h := &holder{kind: HolderCompany, idType: IDTypeCredit}
-		if err := tx.QueryRowContext(ctx, `SELECT name, credit_code FROM companies WHERE id = ?`, in.CompanyID).Scan(&h.name, &h.id); err != nil {
-			if db.IsNoRows(err) {
-				return nil, apperr.New(apperr.Conflict, "持证企业不存在")
-			}
+		c, err := s.Identity.CompanyIn(ctx, tx, in.CompanyID)
+		if err != nil {
 			return nil, err
 		}
-		return h, nil
+		return &holder{kind: HolderCompany, idType: IDTypeCredit, name: c.Name, id: c.CreditCode}, nil
 	}
 	if in.PersonID == "" {
 		return nil, apperr.New(apperr.Conflict, "办件没有可持证的申请人")

@@ -164,7 +164,13 @@ func ParsePayload(text string) (*Payload, error) {
 	if r, err := asn1.Unmarshal(pd.TBS.FullBytes, &t); err != nil || len(r) != 0 {
 		return nil, fmt.Errorf("%w：结构已损坏", errPayload)
 	}
-	again, err := asn1.Marshal(payloadDER{TBS: asn1.RawValue{FullBytes: mustMarshal(t)}, Signature: pd.Signature})
+	// One byte form only: the signed part and the whole re-encode to exactly
+	// what was given.
+	tbsAgain, err := asn1.Marshal(t)
+	if err != nil || !bytes.Equal(tbsAgain, pd.TBS.FullBytes) {
+		return nil, fmt.Errorf("%w：不是规范编码", errPayload)
+	}
+	again, err := asn1.Marshal(payloadDER{TBS: asn1.RawValue{FullBytes: tbsAgain}, Signature: pd.Signature})
 	if err != nil || !bytes.Equal(again, der) {
 		return nil, fmt.Errorf("%w：不是规范编码", errPayload)
 	}
@@ -183,14 +189,6 @@ func ParsePayload(text string) (*Payload, error) {
 	copy(p.DataHash[:], t.DataHash)
 	copy(p.Signer[:], t.Signer)
 	return p, nil
-}
-
-func mustMarshal(v any) []byte {
-	b, err := asn1.Marshal(v)
-	if err != nil {
-		return nil
-	}
-	return b
 }
 
 // verifySignature checks the payload's signature with cert.

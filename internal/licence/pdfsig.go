@@ -44,7 +44,7 @@ func splitSignature(file []byte) (doc, sigDER []byte, err error) {
 	if len(file) > maxPDFBytes {
 		return nil, nil, fmt.Errorf("%w：文件超过 %d MB", errNotOurPDF, maxPDFBytes>>20)
 	}
-	if !bytes.HasPrefix(file, []byte("%PDF-")) {
+	if !IsPDF(file) {
 		return nil, nil, fmt.Errorf("%w：不是PDF文件", errNotOurPDF)
 	}
 	if !bytes.HasSuffix(file, sigTrailer) {

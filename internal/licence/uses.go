@@ -90,13 +90,6 @@ func (s *Service) Usable(ctx context.Context, personIDs []string, companyID stri
 	return out, nil
 }
 
-// Presented is a licence given for a material, as the checks and the
-// approver see it.
-type Presented struct {
-	Licence
-	Held bool // the applicant (person or company) holds it
-}
-
 // Load reads licences by id for the checks of an application (before its
 // transaction): a missing id is simply absent from the map.
 func (s *Service) Load(ctx context.Context, ids []string) (map[string]*Licence, error) {

@@ -1,6 +1,7 @@
 package licence
 
 import (
+	"bytes"
 	"context"
 	"encoding/hex"
 	"errors"
@@ -248,7 +249,7 @@ func NewOfflineVerifier(trustPEM []byte) (*OfflineVerifier, error) {
 // Verify verifies a licence PDF or QR content as of now.
 func (o *OfflineVerifier) Verify(input []byte, now time.Time) *Result {
 	v := &verifier{ring: o.ring, now: now}
-	if isPDF(input) {
+	if IsPDF(input) {
 		return v.pdf(context.Background(), input)
 	}
 	return v.qr(context.Background(), string(input))
@@ -258,10 +259,14 @@ func (o *OfflineVerifier) Verify(input []byte, now time.Time) *Result {
 // this installation (its keys and register), as `yiwang licence verify
 // --data` does.
 func (s *Service) VerifyFile(ctx context.Context, input []byte) (*Result, error) {
-	if isPDF(input) {
+	if IsPDF(input) {
 		return s.Verify(ctx, "", input)
 	}
 	return s.Verify(ctx, string(input), nil)
 }
 
-func isPDF(b []byte) bool { return len(b) >= 5 && string(b[:5]) == "%PDF-" }
+// IsPDF reports whether b starts as a PDF does (verification takes a PDF
+// or, otherwise, QR content).
+func IsPDF(b []byte) bool { return bytes.HasPrefix(b, pdfMagic) }
+
+var pdfMagic = []byte("%PDF-")

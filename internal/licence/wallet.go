@@ -135,12 +135,14 @@ var errNotFound = apperr.New(apperr.NotFound, "未找到该电子证照")
 // holds reports whether actor holds l (the person, or an agent of the
 // company that holds it).
 func holds(actor *identity.Principal, l *Licence) bool {
-	if actor == nil {
-		return false
-	}
-	return (l.HolderPersonID != "" && l.HolderPersonID == actor.PersonID) ||
-		(l.HolderCompanyID != "" && l.HolderCompanyID == actor.CompanyID)
+	return actor != nil && l.HeldBy(actor.PersonID, actor.CompanyID)
 }
+
+// HeldByCaller reports whether actor holds l: the licence page shows them 亮证.
+func (l *Licence) HeldByCaller(actor *identity.Principal) bool { return holds(actor, l) }
+
+// ManagedBy reports whether actor may revoke and annotate l.
+func (l *Licence) ManagedBy(actor *identity.Principal) bool { return mayManage(actor, l) }
 
 // staffOf reports whether actor is staff of the issuing department (or an
 // administrator).

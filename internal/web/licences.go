@@ -1,7 +1,6 @@
 package web
 
 import (
-	"bytes"
 	"errors"
 	"io"
 	"mime"
@@ -12,7 +11,6 @@ import (
 	"time"
 
 	"yiwang/internal/apperr"
-	"yiwang/internal/identity"
 	"yiwang/internal/licence"
 	"yiwang/internal/qr"
 )
@@ -288,7 +286,7 @@ func verifyInput(w http.ResponseWriter, r *http.Request, api bool) (text string,
 		}
 		text = r.PostFormValue("qr")
 	}
-	if file != nil && !bytes.HasPrefix(file, []byte("%PDF-")) {
+	if file != nil && !licence.IsPDF(file) {
 		// A text file holding the QR content.
 		text, file = string(file), nil
 	}
@@ -356,9 +354,7 @@ func (s *Server) renderLicence(w http.ResponseWriter, r *http.Request, status in
 	if err != nil {
 		return err
 	}
-	d := licenceData{L: l, Holder: l.HolderPersonID == p.PersonID && p.PersonID != "" || l.HolderCompanyID != "" && l.HolderCompanyID == p.CompanyID,
-		Manage: p.IsStaff() && p.DepartmentID == l.IssuerID && (p.HasRole(identity.RoleApprover) || p.HasRole(identity.RoleDeptHead)),
-		Reason: reason, Note: note, IDTypes: licence.IDTypeNames}
+	d := licenceData{L: l, Holder: l.HeldByCaller(p), Manage: l.ManagedBy(p), Reason: reason, Note: note, IDTypes: licence.IDTypeNames}
 	pg := page{Title: l.TypeName, Data: d}
 	if formErr != nil {
 		pg.Error, pg.Errors = formErr.Message, formErr.Fields

@@ -146,6 +146,11 @@ func TestLicencesAPI(t *testing.T) {
 		if r := admin.call("PUT", "/api/v1/licence-types", badType); r.Status != 400 || !strings.Contains(r.Raw, "统一社会信用代码") {
 			t.Fatalf("a type with a bad code: %d %s", r.Status, r.Raw)
 		}
+		for name, body := range map[string]any{"empty list": "[]", "not JSON": "[{", "an object": `{"name": "x"}`} {
+			if r := admin.call("PUT", "/api/v1/licence-types", body); r.Status != 400 || r.errCode(t) != "invalid" {
+				t.Fatalf("types, %s: %d %s", name, r.Status, r.Raw)
+			}
+		}
 		if r := admin.call("PUT", "/api/v1/licence-types", newType); r.Status != 200 || !strings.Contains(r.Raw, "临时身份证明") {
 			t.Fatalf("save type: %d %s", r.Status, r.Raw)
 		}
