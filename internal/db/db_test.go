@@ -188,3 +188,101 @@ func TestStatementsInAndOutOfTransactions(t *testing.T) {
 		}
 	})
 }
+
+// Writes queued with ExecLater take effect in order, before the
+// transaction's next statement reads, and a failing one (a check, a
+// constraint) fails the whole transaction with its own error, leaving
+// nothing written — on both databases.
+func TestExecLater(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		if _, err := d.ExecContext(ctx, `CREATE TABLE later_probe (id INTEGER PRIMARY KEY, v TEXT NOT NULL, n INTEGER NOT NULL DEFAULT 0)`); err != nil {
+			t.Fatal(err)
+		}
+		count := func(q string, args ...any) int {
+			t.Helper()
+			var n int
+			if err := d.QueryRowContext(ctx, q, args...).Scan(&n); err != nil {
+				t.Fatal(err)
+			}
+			return n
+		}
+		one := func(n int64) error {
+			if n != 1 {
+				return fmt.Errorf("%d rows, want 1", n)
+			}
+			return nil
+		}
+		// In order, seen by the next read of the same transaction.
+		err := d.InTx(ctx, func(tx *db.Tx) error {
+			for i := 1; i <= 3; i++ {
+				if err := db.ExecLater(ctx, tx, nil, `INSERT INTO later_probe (id, v) VALUES (?, ?)`, i, fmt.Sprint("v", i)); err != nil {
+					return err
+				}
+			}
+			if err := db.ExecLater(ctx, tx, one, `UPDATE later_probe SET n = n + 10 WHERE id = ?`, 2); err != nil {
+				return err
+			}
+			var n int
+			if err := tx.QueryRowContext(ctx, `SELECT n FROM later_probe WHERE id = 2`).Scan(&n); err != nil {
+				return err
+			}
+			if n != 10 {
+				return fmt.Errorf("read after the queued update: n = %d, want 10", n)
+			}
+			// Queued last, sent by the commit.
+			return db.ExecLater(ctx, tx, one, `UPDATE later_probe SET v = ? WHERE id = ?`, "last", 3)
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := count(`SELECT count(*) FROM later_probe WHERE v = 'last' AND id = 3`); got != 1 {
+			t.Fatalf("the write queued last did not commit")
+		}
+
+		// A check that fails: its error, nothing of the transaction kept,
+		// even though a read ran between the failing write and the end.
+		errLost := errors.New("someone changed it first")
+		err = d.InTx(ctx, func(tx *db.Tx) error {
+			if err := db.ExecLater(ctx, tx, nil, `INSERT INTO later_probe (id, v) VALUES (?, ?)`, 4, "v4"); err != nil {
+				return err
+			}
+			if err := db.ExecLater(ctx, tx, func(n int64) error {
+				if n != 1 {
+					return errLost
+				}
+				return nil
+			}, `UPDATE later_probe SET v = 'x' WHERE id = ?`, 99); err != nil {
+				return err
+			}
+			var n int
+			_ = tx.QueryRowContext(ctx, `SELECT count(*) FROM later_probe`).Scan(&n)
+			return db.ExecLater(ctx, tx, nil, `INSERT INTO later_probe (id, v) VALUES (?, ?)`, 5, "v5")
+		})
+		if !errors.Is(err, errLost) {
+			t.Fatalf("failed check: err = %v, want %v", err, errLost)
+		}
+		if got := count(`SELECT count(*) FROM later_probe WHERE id IN (4, 5)`); got != 0 {
+			t.Fatalf("%d rows of the failed transaction kept", got)
+		}
+
+		// A constraint broken by a queued write: a conflict, nothing kept.
+		err = d.InTx(ctx, func(tx *db.Tx) error {
+			if err := db.ExecLater(ctx, tx, nil, `INSERT INTO later_probe (id, v) VALUES (?, ?)`, 6, "v6"); err != nil {
+				return err
+			}
+			return db.ExecLater(ctx, tx, nil, `INSERT INTO later_probe (id, v) VALUES (?, ?)`, 1, "duplicate")
+		})
+		if !apperr.Is(err, apperr.Conflict) {
+			t.Fatalf("duplicate key through ExecLater: err = %v, want a conflict", err)
+		}
+		if got := count(`SELECT count(*) FROM later_probe WHERE id = 6`); got != 0 {
+			t.Fatalf("row of the failed transaction kept")
+		}
+
+		// Outside a transaction it runs at once, check included.
+		if err := db.ExecLater(ctx, d, one, `UPDATE later_probe SET n = 0 WHERE id = ?`, 42); err == nil {
+			t.Fatal("check of a direct write not applied")
+		}
+	})
+}
