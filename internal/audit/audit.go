@@ -11,6 +11,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"hash/fnv"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -119,22 +120,28 @@ func (r *Record) computeHash() string {
 	return hex.EncodeToString(sum[:])
 }
 
-// txChain is the key under which a transaction remembers its chain and
-// where that chain's head stands.
+// txChain is the key under which a transaction remembers its chain, the
+// entries it has still to write and where that chain's head stands.
 type txChain struct{}
 
 type chainHead struct {
-	chain int
-	link  int64
-	hash  string
+	chain   int
+	link    int64
+	hash    string
+	pending []*Record
+	// read is set once the head has been read (and locked): entries
+	// appended after that are linked at once.
+	read bool
 }
 
-// Append writes e inside tx, chained to the previous entry of its chain.
-// A transaction appends all its entries to one chain — the chain of the
-// object of its first entry — and locks that chain's head row from its
-// first entry until it commits, so appends to one chain serialise while
-// other chains go on. The head row is written once, just before commit.
-// Append late in a use case: the head lock is then held only briefly.
+// Append records e as part of tx, chained to the previous entry of its
+// chain. A transaction appends all its entries to one chain — the chain of
+// the object of its first entry. The entries are linked and written just
+// before the transaction commits: the chain's head row is read and locked
+// (PostgreSQL) then, the entries and the new head go to the database
+// together (db.ExecLater), and the lock is held only for the last round
+// trips of the transaction, so appends to one chain serialise briefly while
+// other chains go on.
 func Append(ctx context.Context, tx *db.Tx, now time.Time, e Entry) error {
 	m := MetaFrom(ctx)
 	detail := ""
@@ -148,38 +155,69 @@ func Append(ctx context.Context, tx *db.Tx, now time.Time, e Entry) error {
 	head, ok := tx.Value(txChain{}).(*chainHead)
 	if !ok {
 		head = &chainHead{chain: ChainOf(e.ObjectType, e.ObjectID)}
-		lock := ""
-		if tx.Dialect() == db.Postgres {
-			lock = " FOR UPDATE"
-		}
-		if err := tx.QueryRowContext(ctx, `SELECT link, hash FROM audit_chains WHERE chain = ?`+lock, head.chain).Scan(&head.link, &head.hash); err != nil {
-			return fmt.Errorf("audit chain head: %w", err)
-		}
 		tx.Set(txChain{}, head)
-		tx.BeforeCommit(func() error {
-			if _, err := tx.ExecContext(ctx, `UPDATE audit_chains SET link = ?, hash = ? WHERE chain = ?`, head.link, head.hash, head.chain); err != nil {
-				return fmt.Errorf("audit chain head update: %w", err)
-			}
-			return nil
-		})
+		tx.BeforeCommit(func() error { return head.write(ctx, tx) })
 	}
-	r := Record{
-		Chain: head.chain, Link: head.link + 1, ID: uuid.Must(uuid.NewV7()).String(),
+	r := &Record{
+		Chain: head.chain, ID: uuid.Must(uuid.NewV7()).String(),
 		At:      now.UTC().Truncate(time.Microsecond),
 		ActorID: m.ActorID, ActorName: m.ActorName,
 		Action: e.Action, ObjectType: e.ObjectType, ObjectID: e.ObjectID,
 		BeforeRef: e.BeforeRef, AfterRef: e.AfterRef, Detail: detail,
-		IP: m.IP, RequestID: m.RequestID, PrevHash: head.hash,
+		IP: m.IP, RequestID: m.RequestID,
 	}
-	r.Hash = r.computeHash()
-	if _, err := tx.ExecContext(ctx, `INSERT INTO audit_log
+	head.pending = append(head.pending, r)
+	if head.read {
+		// Appended by a hook that runs after the chain's own.
+		return head.flush(ctx, tx)
+	}
+	return nil
+}
+
+// write reads and locks the chain's head, then writes the pending entries.
+func (h *chainHead) write(ctx context.Context, tx *db.Tx) error {
+	lock := ""
+	if tx.Dialect() == db.Postgres {
+		lock = " FOR UPDATE"
+	}
+	if err := tx.QueryRowContext(ctx, `SELECT link, hash FROM audit_chains WHERE chain = ?`+lock, h.chain).Scan(&h.link, &h.hash); err != nil {
+		return fmt.Errorf("audit chain head: %w", err)
+	}
+	h.read = true
+	return h.flush(ctx, tx)
+}
+
+// insertRows is how many entries one INSERT writes (16 parameters each,
+// within SQLite's limit of 32 766).
+const insertRows = 500
+
+// flush links the pending entries after the head, writes them and the new
+// head.
+func (h *chainHead) flush(ctx context.Context, tx *db.Tx) error {
+	if len(h.pending) == 0 {
+		return nil
+	}
+	for _, r := range h.pending {
+		r.Link, r.PrevHash = h.link+1, h.hash
+		r.Hash = r.computeHash()
+		h.link, h.hash = r.Link, r.Hash
+	}
+	for rows := range slices.Chunk(h.pending, insertRows) {
+		args := make([]any, 0, 16*len(rows))
+		for _, r := range rows {
+			args = append(args, r.Chain, r.Link, r.ID, r.At, r.ActorID, r.ActorName, r.Action, r.ObjectType, r.ObjectID,
+				r.BeforeRef, r.AfterRef, r.Detail, r.IP, r.RequestID, r.PrevHash, r.Hash)
+		}
+		if err := db.ExecLater(ctx, tx, nil, `INSERT INTO audit_log
 		(chain, link, id, at, actor_id, actor_name, action, object_type, object_id, before_ref, after_ref, detail, ip, request_id, prev_hash, hash)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		r.Chain, r.Link, r.ID, r.At, r.ActorID, r.ActorName, r.Action, r.ObjectType, r.ObjectID,
-		r.BeforeRef, r.AfterRef, r.Detail, r.IP, r.RequestID, r.PrevHash, r.Hash); err != nil {
-		return fmt.Errorf("audit insert: %w", err)
+		VALUES `+strings.TrimSuffix(strings.Repeat("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?), ", len(rows)), ", "), args...); err != nil {
+			return fmt.Errorf("audit insert: %w", err)
+		}
 	}
-	head.link, head.hash = r.Link, r.Hash
+	h.pending = h.pending[:0]
+	if err := db.ExecLater(ctx, tx, nil, `UPDATE audit_chains SET link = ?, hash = ? WHERE chain = ?`, h.link, h.hash, h.chain); err != nil {
+		return fmt.Errorf("audit chain head update: %w", err)
+	}
 	return nil
 }
 

@@ -139,20 +139,19 @@ func caseByRef(ctx context.Context, q db.Querier, ref string, lock bool) (*caseR
 }
 
 func insertCase(ctx context.Context, q db.Querier, c *caseRow) error {
-	_, err := q.ExecContext(ctx, `INSERT INTO cases (`+caseCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,
+	return db.ExecLater(ctx, q, nil, `INSERT INTO cases (`+caseCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,
 		?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		c.ID, c.No, c.ItemID, c.ItemCode, c.ItemVersion, c.ItemName, c.DepartmentID, c.RegionCode, c.ItemType, c.WorkflowID, c.WorkflowRev,
 		c.Status, c.Result, c.ResultCode, c.Channel, c.ApplicantKind, c.ApplicantPersonID, c.ApplicantCompanyID, c.ApplicantName, c.ApplicantIDMasked, c.AgentPersonID, c.AgentName,
 		c.CreatedBy, c.Situation, c.FormEnc, c.QueryPasswordEnc, c.PromisedAmount, c.PromisedUnit, c.LegalAmount, c.LegalUnit,
 		c.SubmittedAt, c.AcceptedAt, c.DecidedAt, c.FinishedAt, c.PromisedDueAt, c.LegalDueAt, c.DueProvisional, c.Revision, c.ListedAt, c.CreatedAt, c.UpdatedAt,
 		c.Mode, c.DeliveryMethod, c.DeliveryEnc, c.DeliveryMasked, c.PausedAt, c.PauseKind, string(c.ResumeStatus), c.SupplementDueAt, c.DeferredOpen, c.ExtendedDays, c.RevokedAt, c.RevokeReason, c.Extras)
-	return err
 }
 
 // updateCase writes every mutable column, guarded by the revision read:
 // a concurrent change makes it fail with a Conflict instead of being lost.
 func updateCase(ctx context.Context, q db.Querier, c *caseRow, readRevision int) error {
-	res, err := q.ExecContext(ctx, `UPDATE cases SET case_no = ?, item_version = ?, item_name = ?, item_type = ?, workflow_id = ?, workflow_rev = ?, status = ?, result = ?, result_code = ?,
+	return db.ExecLater(ctx, q, onlyOne, `UPDATE cases SET case_no = ?, item_version = ?, item_name = ?, item_type = ?, workflow_id = ?, workflow_rev = ?, status = ?, result = ?, result_code = ?,
 		situation = ?, form_enc = ?, query_password_enc = ?, promised_amount = ?, promised_unit = ?, legal_amount = ?, legal_unit = ?,
 		submitted_at = ?, accepted_at = ?, decided_at = ?, finished_at = ?, promised_due_at = ?, legal_due_at = ?, due_provisional = ?,
 		revision = ?, listed_at = ?, updated_at = ?, mode = ?, delivery_method = ?, delivery_enc = ?, delivery_masked = ?, paused_at = ?, pause_kind = ?, resume_status = ?,
@@ -162,7 +161,6 @@ func updateCase(ctx context.Context, q db.Querier, c *caseRow, readRevision int)
 		c.SubmittedAt, c.AcceptedAt, c.DecidedAt, c.FinishedAt, c.PromisedDueAt, c.LegalDueAt, c.DueProvisional,
 		c.Revision, c.ListedAt, c.UpdatedAt, c.Mode, c.DeliveryMethod, c.DeliveryEnc, c.DeliveryMasked, c.PausedAt, c.PauseKind, string(c.ResumeStatus),
 		c.SupplementDueAt, c.DeferredOpen, c.ExtendedDays, c.RevokedAt, c.RevokeReason, c.Extras, c.ID, readRevision)
-	return exactlyOne(res, err)
 }
 
 // exactlyOne turns an update that matched no row (someone changed it
@@ -174,6 +172,14 @@ func exactlyOne(res sql.Result, err error) error {
 	if n, err := res.RowsAffected(); err != nil {
 		return err
 	} else if n != 1 {
+		return errChanged
+	}
+	return nil
+}
+
+// onlyOne is exactlyOne for writes sent with db.ExecLater.
+func onlyOne(n int64) error {
+	if n != 1 {
 		return errChanged
 	}
 	return nil
@@ -222,17 +228,15 @@ func openTasks(ctx context.Context, q db.Querier, caseID string) ([]taskRow, err
 }
 
 func insertTask(ctx context.Context, q db.Querier, t *taskRow) error {
-	_, err := q.ExecContext(ctx, `INSERT INTO case_tasks (`+taskCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	return db.ExecLater(ctx, q, nil, `INSERT INTO case_tasks (`+taskCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		t.ID, t.CaseID, t.Step, t.StepName, t.Queue, t.Roles, t.ForkID, t.Status, t.CreatedAt, t.DueAt, t.DoneAt, t.DoneBy, t.Action)
-	return err
 }
 
 // closeTask marks an open task done or cancelled; a task that is no longer
 // open (someone else acted first) is a Conflict.
 func closeTask(ctx context.Context, q db.Querier, id, status string, at time.Time, by, action string) error {
-	res, err := q.ExecContext(ctx, `UPDATE case_tasks SET status = ?, done_at = ?, done_by = ?, action = ? WHERE id = ? AND status = 'open'`,
+	return db.ExecLater(ctx, q, onlyOne, `UPDATE case_tasks SET status = ?, done_at = ?, done_by = ?, action = ? WHERE id = ? AND status = 'open'`,
 		status, at, by, action, id)
-	return exactlyOne(res, err)
 }
 
 // eventRow is a timeline entry as stored.
@@ -247,10 +251,9 @@ type eventRow struct {
 }
 
 func insertEvent(ctx context.Context, q db.Querier, e *eventRow) error {
-	_, err := q.ExecContext(ctx, `INSERT INTO case_events (id, case_id, at, actor_id, actor_name, actor_org, step_id, step_name, action, action_name, from_status, to_status, comment)
+	return db.ExecLater(ctx, q, nil, `INSERT INTO case_events (id, case_id, at, actor_id, actor_name, actor_org, step_id, step_name, action, action_name, from_status, to_status, comment)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		e.ID, e.CaseID, e.At, e.ActorID, e.ActorName, e.Org, e.Step, e.StepName, e.Action, e.ActionName, string(e.From), string(e.To), e.Comment)
-	return err
 }
 
 func caseEvents(ctx context.Context, q db.Querier, caseID string) ([]Event, error) {
@@ -278,9 +281,8 @@ func insertOutbox(ctx context.Context, q db.Querier, topic, objectID string, pay
 	if err != nil {
 		return err
 	}
-	_, err = q.ExecContext(ctx, `INSERT INTO outbox (id, topic, object_id, payload, created_at) VALUES (?, ?, ?, ?, ?)`,
+	return db.ExecLater(ctx, q, nil, `INSERT INTO outbox (id, topic, object_id, payload, created_at) VALUES (?, ?, ?, ?, ?)`,
 		newID(), topic, objectID, string(b), at)
-	return err
 }
 
 // materialRow is one file given for one material of a case.
@@ -321,7 +323,6 @@ func replaceMaterials(ctx context.Context, q db.Querier, caseID string, refs []M
 	for _, m := range refs {
 		args = append(args, caseID, m.Material, m.File, at, by)
 	}
-	_, err := q.ExecContext(ctx, `INSERT INTO case_materials (case_id, material_id, file_id, added_at, added_by) VALUES `+
+	return db.ExecLater(ctx, q, nil, `INSERT INTO case_materials (case_id, material_id, file_id, added_at, added_by) VALUES `+
 		strings.TrimSuffix(strings.Repeat("(?, ?, ?, ?, ?), ", len(refs)), ", "), args...)
-	return err
 }
