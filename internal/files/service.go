@@ -13,6 +13,9 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"slices"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/google/uuid"
@@ -52,6 +55,9 @@ type Service struct {
 	// handling will grant the staff of a case its materials here. Nil
 	// means owners only. A read granted through it is audited.
 	MayRead func(ctx context.Context, actor *identity.Principal, f *File) (bool, error)
+
+	described  sync.Map // file id → *File, what Describe has read
+	describedN atomic.Int64
 }
 
 func NewService(d *db.DB, store ObjectStore, c clock.Clock, log *slog.Logger) *Service {
@@ -279,6 +285,42 @@ func humanSize(n int64) string {
 // Describe returns the facts about files by id, for a caller that has
 // already decided the reader may see them (a case's materials shown to
 // whoever may see the case). Unknown ids are left out. One query.
+//
+// File rows are never changed or deleted once written, so what Describe
+// has read once it remembers (up to describeCap files, then it starts
+// afresh): a case page or an action's answer then names its materials
+// without a query.
 func (s *Service) Describe(ctx context.Context, ids []string) (map[string]*File, error) {
-	return filesByID(ctx, s.DB, ids)
+	out := make(map[string]*File, len(ids))
+	var missing []string
+	for _, id := range ids {
+		if f, ok := s.described.Load(id); ok {
+			c := *f.(*File)
+			out[id] = &c
+		} else if !slices.Contains(missing, id) {
+			missing = append(missing, id)
+		}
+	}
+	if len(missing) == 0 {
+		return out, nil
+	}
+	got, err := filesByID(ctx, s.DB, missing)
+	if err != nil {
+		return nil, err
+	}
+	if s.describedN.Load() > describeCap {
+		s.described.Clear()
+		s.describedN.Store(0)
+	}
+	for id, f := range got {
+		c := *f
+		if _, had := s.described.LoadOrStore(id, &c); !had {
+			s.describedN.Add(1)
+		}
+		out[id] = f
+	}
+	return out, nil
 }
+
+// describeCap bounds the files Describe remembers (about 200 bytes each).
+const describeCap = 50000

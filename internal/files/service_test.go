@@ -217,3 +217,66 @@ func TestStore(t *testing.T) {
 		}
 	})
 }
+
+// Describe names files from one query and remembers them (file rows never
+// change): a second call answers from memory, what the caller does to
+// its answer does not change the next, an id unknown at first is found
+// once it exists, and duplicates and unknown ids are harmless.
+func TestDescribeRemembers(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		clk := clock.Fixed(time.Date(2026, 10, 8, 9, 30, 0, 0, time.UTC))
+		store, err := files.NewLocalDisk(filepath.Join(t.TempDir(), "files"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		box, err := secret.New(bytes.Repeat([]byte{7}, 32))
+		if err != nil {
+			t.Fatal(err)
+		}
+		owner, err := identity.NewService(d, box, clk).Register(ctx, identity.Registration{
+			NewPerson: identity.NewPerson{Name: "王秀英", IDNumber: idNumber(t, "33012219560312002"), Phone: "13800000001"},
+			Username:  "alice", Password: "yiwang-test1"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		svc := files.NewService(d, store, clk, nil)
+		svc.TempDir = t.TempDir()
+		a, err := svc.Upload(ctx, owner, "营业执照.pdf", bytes.NewReader(filestest.PDF()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		unknown := "0190a000-0000-7000-8000-000000000000"
+		got, err := svc.Describe(ctx, []string{a.ID, a.ID, unknown})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got) != 1 || got[a.ID] == nil || got[a.ID].Name != "营业执照.pdf" || got[a.ID].Size != a.Size {
+			t.Fatalf("first describe: %+v", got)
+		}
+		got[a.ID].Name = "changed by the caller"
+		// The row is gone from the database (it never is in the product):
+		// the second answer can only come from memory.
+		if _, err := d.ExecContext(ctx, `DELETE FROM files WHERE id = ?`, a.ID); err != nil {
+			t.Fatal(err)
+		}
+		again, err := svc.Describe(ctx, []string{a.ID})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if again[a.ID] == nil || again[a.ID].Name != "营业执照.pdf" {
+			t.Fatalf("second describe: %+v", again[a.ID])
+		}
+		b, err := svc.Upload(ctx, owner, "身份证.pdf", bytes.NewReader(filestest.PDF()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		both, err := svc.Describe(ctx, []string{b.ID, a.ID})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(both) != 2 || both[b.ID] == nil || both[b.ID].Name != "身份证.pdf" {
+			t.Fatalf("describe with a new file: %+v", both)
+		}
+	})
+}
