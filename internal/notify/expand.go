@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"slices"
+	"strings"
 	"time"
 
 	"yiwang/internal/db"
@@ -28,7 +29,8 @@ const (
 )
 
 // expandPending turns every pending outbox event into its notices and
-// deliveries, one transaction per event, and reports how many it handled.
+// deliveries, expandPerTx events to a transaction, and reports how many
+// it handled.
 // An event that fails with an internal error is counted and left for a
 // later pass (up to maxEventAttempts), so it never holds up the others.
 func (s *Service) expandPending(ctx context.Context) (int, error) {
@@ -114,48 +116,12 @@ func (s *Service) expandAll(ctx context.Context, ids []string) (int, error) {
 	now := s.now()
 	n := 0
 	err := s.DB.InTx(ctx, func(tx *db.Tx) error {
-		n = 0
-		for _, id := range ids {
-			ok, err := s.expandIn(ctx, tx, id, now)
-			if err != nil {
-				return err
-			}
-			if ok {
-				n++
-			}
-		}
-		return nil
+		var err error
+		n, err = s.expandIn(ctx, tx, ids, now)
+		return err
 	})
 	return n, err
 }
-
-// expandIn handles one event inside tx: its notices, its deliveries and
-// the mark that it was handled.
-func (s *Service) expandIn(ctx context.Context, tx *db.Tx, id string, now time.Time) (bool, error) {
-	var ev event
-	err := tx.QueryRowContext(ctx, `SELECT id, topic, object_id, payload, created_at FROM outbox WHERE id = ? AND delivered_at IS NULL`+skipLocked(tx), id).
-		Scan(&ev.ID, &ev.Topic, &ev.CaseID, &ev.Payload, &ev.At)
-	if db.IsNoRows(err) {
-		return false, nil
-	}
-	if err != nil {
-		return false, err
-	}
-	if expandFault != nil {
-		if err := expandFault(ev); err != nil {
-			return false, err
-		}
-	}
-	if err := s.fanOut(ctx, tx, ev, now); err != nil {
-		return false, err
-	}
-	_, err = tx.ExecContext(ctx, `UPDATE outbox SET delivered_at = ?, attempts = attempts + 1 WHERE id = ?`, now, ev.ID)
-	return err == nil, err
-}
-
-// expandFault lets a test make the handling of an event fail as a broken
-// database would; nil in the product.
-var expandFault func(ev event) error
 
 // expandOne handles one event in one transaction: its notices, its
 // deliveries and the mark that it was handled commit together, so a crash
@@ -163,56 +129,160 @@ var expandFault func(ev event) error
 // handling (by a worker that raced this one) add nothing. ok is false when
 // the event was already handled or another worker holds it.
 func (s *Service) expandOne(ctx context.Context, id string) (ok bool, err error) {
-	now := s.now()
-	err = s.DB.InTx(ctx, func(tx *db.Tx) error {
-		ok, err = s.expandIn(ctx, tx, id, now)
-		return err
-	})
-	return ok, err
+	n, err := s.expandAll(ctx, []string{id})
+	return n == 1, err
 }
 
-// fanOut writes what one event tells whom. Events nobody is told about
+// expandFault lets a test make the handling of an event fail as a broken
+// database would; nil in the product.
+var expandFault func(ev event) error
+
+// expandIn handles the events ids inside q: their notices, their
+// deliveries and the mark that they were handled. It costs the same few
+// statements however many events there are: one read of the events, one
+// of their cases, up to four of who is told, one insert of the notices and
+// one of the deliveries (per maxRowsPerInsert rows), and one mark.
+func (s *Service) expandIn(ctx context.Context, q db.Querier, ids []string, now time.Time) (int, error) {
+	evs, err := lockEvents(ctx, q, ids)
+	if err != nil || len(evs) == 0 {
+		return 0, err
+	}
+	for _, ev := range evs {
+		if expandFault != nil {
+			if err := expandFault(ev); err != nil {
+				return 0, err
+			}
+		}
+	}
+	w, err := s.fanOut(ctx, q, evs, now)
+	if err != nil {
+		return 0, err
+	}
+	if err := w.insert(ctx, q, now); err != nil {
+		return 0, err
+	}
+	handled := make([]string, len(evs))
+	for i, ev := range evs {
+		handled[i] = ev.ID
+	}
+	_, err = q.ExecContext(ctx, `UPDATE outbox SET delivered_at = ?, attempts = attempts + 1 WHERE id IN (`+placeholders(len(handled))+`)`,
+		append([]any{now}, anys(handled)...)...)
+	if err != nil {
+		return 0, err
+	}
+	return len(evs), nil
+}
+
+// lockEvents reads those of the events ids that are still pending and
+// locks them (PostgreSQL: passing over those another worker holds), in the
+// order of ids.
+func lockEvents(ctx context.Context, q db.Querier, ids []string) ([]event, error) {
+	rows, err := q.QueryContext(ctx, `SELECT id, topic, object_id, payload, created_at FROM outbox
+		WHERE id IN (`+placeholders(len(ids))+`) AND delivered_at IS NULL`+skipLocked(q), anys(ids)...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	byID := map[string]event{}
+	for rows.Next() {
+		var ev event
+		if err := rows.Scan(&ev.ID, &ev.Topic, &ev.CaseID, &ev.Payload, &ev.At); err != nil {
+			return nil, err
+		}
+		byID[ev.ID] = ev
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	evs := make([]event, 0, len(byID))
+	for _, id := range ids {
+		if ev, ok := byID[id]; ok {
+			evs = append(evs, ev)
+			delete(byID, id)
+		}
+	}
+	return evs, nil
+}
+
+// told is an event with notices: its case and what it says.
+type told struct {
+	ev event
+	a  applicantOf
+	t  text
+}
+
+// fanOut works out what the events tell whom. Events nobody is told about
 // (case.step, topics notify does not know, payloads that are not JSON,
 // cases that do not exist) write nothing and count as handled.
-func (s *Service) fanOut(ctx context.Context, tx *db.Tx, ev event, now time.Time) error {
-	p, err := parsePayload(ev.Payload)
-	if err != nil {
-		s.Log.Warn("notify: event payload is not a JSON object; no notice", "event", ev.ID, "topic", ev.Topic)
-		return nil
-	}
-	a, err := loadApplicant(ctx, tx, ev.CaseID)
-	if db.IsNoRows(err) {
-		if _, known := compose(ev.Topic, caseRef{}, p); known {
-			s.Log.Warn("notify: event about a case that does not exist; no notice", "event", ev.ID, "topic", ev.Topic)
+func (s *Service) fanOut(ctx context.Context, q db.Querier, evs []event, now time.Time) (*writes, error) {
+	payloads := make([]payload, len(evs))
+	var caseIDs []string
+	seen := map[string]bool{}
+	for i, ev := range evs {
+		p, err := parsePayload(ev.Payload)
+		if err != nil {
+			s.Log.Warn("notify: event payload is not a JSON object; no notice", "event", ev.ID, "topic", ev.Topic)
+			continue
 		}
-		return nil
-	}
-	if err != nil {
-		return err
-	}
-	if no := p.str("caseNo"); a.No == "" {
-		a.No = no
-	}
-	t, known := compose(ev.Topic, a.caseRef, p)
-	if !known {
-		if ev.Topic != "case.step" {
-			s.Log.Debug("notify: topic without notices", "event", ev.ID, "topic", ev.Topic)
+		payloads[i] = p
+		if !seen[ev.CaseID] {
+			seen[ev.CaseID] = true
+			caseIDs = append(caseIDs, ev.CaseID)
 		}
-		return nil
 	}
-	who, err := audienceOf(ctx, tx, a, now)
+	cases, err := loadApplicants(ctx, q, caseIDs)
 	if err != nil {
-		return err
+		return nil, err
 	}
+	var tell []told
+	var applicants []applicantOf
+	for i, ev := range evs {
+		p := payloads[i]
+		if p == nil {
+			continue
+		}
+		a, ok := cases[ev.CaseID] // a copy: the case number below is this event's
+		if !ok {
+			if _, known := compose(ev.Topic, caseRef{}, p); known {
+				s.Log.Warn("notify: event about a case that does not exist; no notice", "event", ev.ID, "topic", ev.Topic)
+			}
+			continue
+		}
+		if no := p.str("caseNo"); a.No == "" {
+			a.No = no
+		}
+		t, known := compose(ev.Topic, a.caseRef, p)
+		if !known {
+			if ev.Topic != "case.step" {
+				s.Log.Debug("notify: topic without notices", "event", ev.ID, "topic", ev.Topic)
+			}
+			continue
+		}
+		tell = append(tell, told{ev: ev, a: a, t: t})
+		applicants = append(applicants, a)
+	}
+	w := &writes{}
+	if len(tell) == 0 {
+		return w, nil
+	}
+	all, err := audiencesOf(ctx, q, applicants, now)
+	if err != nil {
+		return nil, err
+	}
+	for _, e := range tell {
+		s.addWrites(w, e, all.of(e.a))
+	}
+	return w, nil
+}
+
+// addWrites adds the notices and deliveries of one event to w.
+func (s *Service) addWrites(w *writes, e told, who audience) {
+	ev, a, t := e.ev, e.a, e.t
 	for _, acc := range who.Accounts {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO notices (id, account_id, event_id, case_id, case_no, topic, title, body, created_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (event_id, account_id) DO NOTHING`,
-			newID(), acc, ev.ID, ev.CaseID, a.No, ev.Topic, t.Title, t.Body, ev.At); err != nil {
-			return err
-		}
+		w.notices = append(w.notices, []any{newID(), acc, ev.ID, ev.CaseID, a.No, ev.Topic, t.Title, t.Body, ev.At})
 	}
 	if !t.Send {
-		return nil
+		return
 	}
 	for _, ch := range s.cfg.Channels {
 		for _, pr := range who.People {
@@ -231,12 +301,10 @@ func (s *Service) fanOut(ctx context.Context, tx *db.Tx, ev event, now time.Time
 			if d.ToMasked == "" {
 				continue // no phone number or no e-mail address: nothing to send to
 			}
-			if err := insertDelivery(ctx, tx, d, now); err != nil {
-				return err
-			}
+			w.deliveries = append(w.deliveries, []any{newID(), d.EventID, d.Channel, d.PersonID, d.CaseID, d.CaseNo, d.Topic,
+				idempotencyKey(d.EventID, d.Channel, d.PersonID), d.ToMasked, d.ToName, d.Subject, d.Body})
 		}
 	}
-	return nil
 }
 
 // delivery is one SMS or e-mail to one person.
@@ -256,11 +324,47 @@ type delivery struct {
 	Attempts int
 }
 
-func insertDelivery(ctx context.Context, tx *db.Tx, d delivery, now time.Time) error {
-	_, err := tx.ExecContext(ctx, `INSERT INTO notice_deliveries
-		(id, event_id, channel, person_id, case_id, case_no, topic, idem_key, to_masked, to_name, subject, body, state, attempts, next_try_at, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?) ON CONFLICT (event_id, channel, person_id) DO NOTHING`,
-		newID(), d.EventID, d.Channel, d.PersonID, d.CaseID, d.CaseNo, d.Topic, idempotencyKey(d.EventID, d.Channel, d.PersonID),
-		d.ToMasked, d.ToName, d.Subject, d.Body, now, now)
-	return err
+// writes are the rows a batch of events adds: each row its values in the
+// order of the insert's columns.
+type writes struct {
+	notices, deliveries [][]any
+}
+
+// maxRowsPerInsert bounds the rows of one multi-row insert, well inside
+// SQLite's limit of 32766 parameters (and PostgreSQL's 65535).
+const maxRowsPerInsert = 500
+
+// insert writes w. The unique keys make a second handling of an event (a
+// worker that raced this one, a mark that was lost) add nothing.
+func (w *writes) insert(ctx context.Context, q db.Querier, now time.Time) error {
+	if err := insertRows(ctx, q, `INSERT INTO notices (id, account_id, event_id, case_id, case_no, topic, title, body, created_at) VALUES `,
+		`(?, ?, ?, ?, ?, ?, ?, ?, ?)`, ` ON CONFLICT (event_id, account_id) DO NOTHING`, w.notices, nil); err != nil {
+		return err
+	}
+	return insertRows(ctx, q, `INSERT INTO notice_deliveries
+		(id, event_id, channel, person_id, case_id, case_no, topic, idem_key, to_masked, to_name, subject, body, state, attempts, next_try_at, created_at) VALUES `,
+		`(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?)`, ` ON CONFLICT (event_id, channel, person_id) DO NOTHING`, w.deliveries, []any{now, now})
+}
+
+// insertRows inserts rows, maxRowsPerInsert to a statement: head, then
+// one tuple per row (whose values are the row's followed by common), then
+// tail.
+func insertRows(ctx context.Context, q db.Querier, head, tuple, tail string, rows [][]any, common []any) error {
+	for chunk := range slices.Chunk(rows, maxRowsPerInsert) {
+		var b strings.Builder
+		b.WriteString(head)
+		args := make([]any, 0, len(chunk)*(len(chunk[0])+len(common)))
+		for i, r := range chunk {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteString(tuple)
+			args = append(append(args, r...), common...)
+		}
+		b.WriteString(tail)
+		if _, err := q.ExecContext(ctx, b.String(), args...); err != nil {
+			return err
+		}
+	}
+	return nil
 }
