@@ -110,10 +110,8 @@ func (is *Issuer) IssueIn(ctx context.Context, tx *db.Tx, in IssueInput, now tim
 		local = in.IssuedOn.In(calendar.Shanghai)
 	}
 	year := local.Year()
-	var seq int
-	if err := tx.QueryRowContext(ctx, `INSERT INTO licence_counters (type_code, issuer_id, year, last) VALUES (?, ?, ?, 1)
-		ON CONFLICT (type_code, issuer_id, year) DO UPDATE SET last = licence_counters.last + 1 RETURNING last`,
-		t.Code, dept.ID, year).Scan(&seq); err != nil {
+	seq, err := nextSerial(ctx, s.DB, tx, t.Code, dept.ID, year)
+	if err != nil {
 		return nil, err
 	}
 	region := in.RegionCode
@@ -342,4 +340,24 @@ func (s *Service) IssueDirect(ctx context.Context, in IssueInput, now time.Time)
 		return err
 	})
 	return l, err
+}
+
+// nextSerial takes the next serial number of a licence type, issuing
+// department and year. On PostgreSQL it is taken in a statement of its
+// own that commits at once, so the approvals of one department do not
+// queue on each other's counter row while their PDFs are made and their
+// transactions commit; a number taken by an approval that then fails is
+// not given again (a gap, as with any database sequence; numbers stay
+// unique and rising). On SQLite, which has one writer, it is taken inside
+// the approving transaction, whose connection is the only writer.
+func nextSerial(ctx context.Context, d *db.DB, tx *db.Tx, typeCode, issuerID string, year int) (int, error) {
+	var q db.Querier = tx
+	if tx.Dialect() == db.Postgres {
+		q = d
+	}
+	var seq int
+	err := q.QueryRowContext(ctx, `INSERT INTO licence_counters (type_code, issuer_id, year, last) VALUES (?, ?, ?, 1)
+		ON CONFLICT (type_code, issuer_id, year) DO UPDATE SET last = licence_counters.last + 1 RETURNING last`,
+		typeCode, issuerID, year).Scan(&seq)
+	return seq, err
 }

@@ -404,3 +404,74 @@ func TestTypeValidation(t *testing.T) {
 		}
 	}
 }
+
+// Licence numbers stay unique when approvals issue at once and when an
+// approving transaction fails after its licence was numbered; on
+// PostgreSQL the failed one's number is not given again (the counter
+// commits on its own, so approvals do not queue on its row), on SQLite it
+// is (the counter is part of the one writer's transaction).
+func TestNumbersUniqueUnderConcurrencyAndFailure(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		f := newFixture(t, d)
+		book := f.mine("citizen1", "居民户口簿")
+		p := f.login("citizen1")
+		in := licence.IssueInput{TypeName: "居住证", DepartmentID: book.IssuerID, PersonID: p.PersonID}
+		serial := func(l *licence.Licence) string { return l.Number[len(l.Number)-6:] }
+		first, err := f.Lic.IssueDirect(f.ctx, in, f.Clock.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		is, err := f.Lic.Prepare(f.ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var failed *licence.Licence
+		errLater := apperr.New(apperr.Conflict, "该办件刚刚已被他人处理")
+		err = d.InTx(f.ctx, func(tx *db.Tx) error {
+			var err error
+			if failed, err = is.IssueIn(f.ctx, tx, in, f.Clock.Now()); err != nil {
+				return err
+			}
+			return errLater // the approval fails after its licence was numbered
+		})
+		if err != errLater || failed == nil {
+			t.Fatalf("failed approval: %v", err)
+		}
+		var n int
+		if err := d.QueryRowContext(f.ctx, `SELECT count(*) FROM licences WHERE number = ?`, failed.Number).Scan(&n); err != nil || n != 0 {
+			t.Fatalf("the failed approval's licence was stored: %d, %v", n, err)
+		}
+		next, err := f.Lic.IssueDirect(f.ctx, in, f.Clock.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := map[db.Dialect]string{db.SQLite: "000002", db.Postgres: "000003"}[d.Dialect()]
+		if serial(first) != "000001" || serial(failed) != "000002" || serial(next) != want {
+			t.Fatalf("serials %s, failed %s, next %s; want 000001, 000002, %s", serial(first), serial(failed), serial(next), want)
+		}
+		var wg sync.WaitGroup
+		numbers := make([]string, 8)
+		errs := make([]error, 8)
+		for i := range numbers {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				l, err := f.Lic.IssueDirect(f.ctx, in, f.Clock.Now())
+				if errs[i] = err; err == nil {
+					numbers[i] = l.Number
+				}
+			}()
+		}
+		wg.Wait()
+		seen := map[string]bool{first.Number: true, next.Number: true}
+		for i, num := range numbers {
+			if errs[i] != nil {
+				t.Fatalf("concurrent issue %d: %v", i, errs[i])
+			}
+			if seen[num] {
+				t.Fatalf("number %s given twice", num)
+			}
+			seen[num] = true
+		}
+	})
+}
