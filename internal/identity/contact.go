@@ -2,6 +2,7 @@ package identity
 
 import (
 	"context"
+	"strings"
 
 	"yiwang/internal/apperr"
 	"yiwang/internal/audit"
@@ -29,29 +30,48 @@ func (s *Service) Contact(ctx context.Context, personID string) (*Contact, error
 	return c, err
 }
 
-// PhoneIn and EmailIn read a person's name and full phone number or
-// e-mail address ("" when they have none) inside q, for a use case that
-// sends them something and records the read in its own audit entry in that
-// same transaction. Nothing is audited here.
-func (s *Service) PhoneIn(ctx context.Context, q db.Querier, personID string) (name, phone string, err error) {
-	return s.sealedIn(ctx, q, personID, `SELECT name, phone_enc FROM people WHERE id = ?`, fieldPhone)
+// PhonesIn and EmailsIn read the full phone numbers or e-mail addresses of
+// the people personIDs inside q, in one statement, by person id ("" for
+// someone who has none; absent for an id that names nobody), for a use case
+// that sends them something and records each read in its own audit entry
+// in that same transaction. Nothing is audited here.
+func (s *Service) PhonesIn(ctx context.Context, q db.Querier, personIDs []string) (map[string]string, error) {
+	return s.sealedIn(ctx, q, personIDs, "phone_enc", fieldPhone)
 }
 
-func (s *Service) EmailIn(ctx context.Context, q db.Querier, personID string) (name, email string, err error) {
-	return s.sealedIn(ctx, q, personID, `SELECT name, email_enc FROM people WHERE id = ?`, fieldEmail)
+func (s *Service) EmailsIn(ctx context.Context, q db.Querier, personIDs []string) (map[string]string, error) {
+	return s.sealedIn(ctx, q, personIDs, "email_enc", fieldEmail)
 }
 
-func (s *Service) sealedIn(ctx context.Context, q db.Querier, personID, query, field string) (name, value string, err error) {
-	var sealed string
-	err = q.QueryRowContext(ctx, query, personID).Scan(&name, &sealed)
-	if db.IsNoRows(err) {
-		return "", "", apperr.New(apperr.NotFound, "未找到该人员")
+// sealedIn opens the sealed column of the people personIDs.
+func (s *Service) sealedIn(ctx context.Context, q db.Querier, personIDs []string, column, field string) (map[string]string, error) {
+	out := map[string]string{}
+	var ids []any
+	seen := map[string]bool{}
+	for _, id := range personIDs {
+		if !seen[id] {
+			seen[id] = true
+			ids = append(ids, id)
+		}
 	}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	rows, err := q.QueryContext(ctx, `SELECT id, `+column+` FROM people WHERE id IN (`+strings.TrimSuffix(strings.Repeat("?, ", len(ids)), ", ")+`)`, ids...)
 	if err != nil {
-		return "", "", err
+		return nil, err
 	}
-	value, err = s.Box.Open(field, sealed)
-	return name, value, err
+	defer rows.Close()
+	for rows.Next() {
+		var id, sealed string
+		if err := rows.Scan(&id, &sealed); err != nil {
+			return nil, err
+		}
+		if out[id], err = s.Box.Open(field, sealed); err != nil {
+			return nil, err
+		}
+	}
+	return out, rows.Err()
 }
 
 // SetEmail sets (or, with "", removes) the e-mail address at which the

@@ -236,3 +236,53 @@ func TestDepartmentsSeenRightAfterSeeding(t *testing.T) {
 		}
 	})
 }
+
+// PhonesIn and EmailsIn open the sealed addresses of many people in one
+// read: "" for someone without one, nobody for an id that names no one.
+func TestPhonesAndEmailsIn(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		s := newService(t, d, clock.Fixed(time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)))
+		if _, err := demo.Load(ctx, s); err != nil {
+			t.Fatal(err)
+		}
+		personOf := func(username string) string {
+			var id string
+			if err := d.QueryRowContext(ctx, `SELECT person_id FROM accounts WHERE username = ?`, username).Scan(&id); err != nil {
+				t.Fatal(err)
+			}
+			return id
+		}
+		wang, li := personOf("citizen1"), personOf("citizen2")
+		nobody := "01890000-0000-7000-8000-000000000000"
+		ids := []string{li, wang, li, nobody}
+		phones, err := s.PhonesIn(ctx, d, ids)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(phones) != 2 || phones[li] != "13605718866" || phones[wang] != "13957112345" {
+			t.Fatalf("phones: %v", phones)
+		}
+		emails, err := s.EmailsIn(ctx, d, ids)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(emails) != 2 || emails[li] != "lijianguo@example.com" {
+			t.Fatalf("e-mails: %v", emails)
+		}
+		if e, ok := emails[wang]; !ok || e != "" {
+			t.Fatalf("王秀英 has no e-mail address: %q %v", e, ok)
+		}
+		if none, err := s.PhonesIn(ctx, d, nil); err != nil || len(none) != 0 {
+			t.Fatalf("no ids: %v %v", none, err)
+		}
+		// Opened with another key, a sealed value does not open.
+		other, err := secret.New(bytes.Repeat([]byte{9}, 32))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := identity.NewService(d, other, clock.Fixed(time.Now())).PhonesIn(ctx, d, []string{li}); err == nil {
+			t.Fatal("a phone number opened with the wrong key")
+		}
+	})
+}

@@ -3,6 +3,7 @@ package notify
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"slices"
 	"strings"
@@ -243,4 +244,84 @@ func (c *countingQuerier) QueryContext(ctx context.Context, q string, args ...an
 func (c *countingQuerier) QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row {
 	c.n++
 	return c.Querier.QueryRowContext(ctx, q, args...)
+}
+
+// A claim of many deliveries reads their addresses together and still
+// puts each read on the audit trail with its reason; a person who has no
+// address any more is read but not revealed, and their delivery fails.
+func TestAClaimAuditsEachAddressItReads(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		f := newFixture(t, d)
+		li := f.user("citizen2").Person
+		f.event(f.personCase("citizen2"), "case.accepted", nil)
+		f.event(f.personCase("citizen1"), "case.accepted", nil)
+		f.event(f.companyCase(), "case.accepted", nil)
+		s := f.service(Config{})
+		if _, err := s.expandPending(f.ctx); err != nil {
+			t.Fatal(err)
+		}
+		f.exec(`UPDATE people SET email_enc = '', email_masked = '' WHERE id = ?`, li)
+		cs, err := s.claimSome(f.ctx, 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// 李建国 SMS and e-mail, 王秀英 SMS, 周国华 SMS, 陈晓峰 SMS and e-mail.
+		if len(cs) != 6 {
+			t.Fatalf("%d claimed, want 6", len(cs))
+		}
+		want := map[string]string{"sms 李建国": "13605718866", "sms 王秀英": "13957112345", "sms 周国华": "13805719090",
+			"sms 陈晓峰": "15867123456", "email 陈晓峰": "chenxiaofeng@example.com"}
+		revealed := map[string]*claimed{}
+		for _, c := range cs {
+			who := string(c.Channel) + " " + c.ToName
+			if who == "email 李建国" {
+				if !IsPermanent(c.err) || c.To != "" {
+					t.Fatalf("the e-mail to an address removed: to %q err %v, want a permanent error", c.To, c.err)
+				}
+				continue
+			}
+			if c.err != nil || c.To != want[who] {
+				t.Fatalf("%s: to %q err %v, want %s", who, c.To, c.err, want[who])
+			}
+			revealed[c.ID] = c
+		}
+		rows, err := d.QueryContext(f.ctx, `SELECT object_id, detail FROM audit_log WHERE action = 'person.reveal' AND actor_name = '办件通知'`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rows.Close()
+		n := 0
+		for rows.Next() {
+			var person, raw string
+			if err := rows.Scan(&person, &raw); err != nil {
+				t.Fatal(err)
+			}
+			var detail struct {
+				Reason   string   `json:"reason"`
+				Fields   []string `json:"fields"`
+				Delivery string   `json:"delivery"`
+				Key      string   `json:"key"`
+				Attempt  int      `json:"attempt"`
+			}
+			if err := json.Unmarshal([]byte(raw), &detail); err != nil {
+				t.Fatal(err)
+			}
+			c := revealed[detail.Delivery]
+			if c == nil {
+				t.Fatalf("a read of no delivery revealed: %s", raw)
+			}
+			delete(revealed, detail.Delivery)
+			field := map[Channel]string{SMS: "phone", Email: "email"}[c.Channel]
+			if person != c.PersonID || detail.Reason != "发送办件通知（"+ChannelNames[c.Channel]+"）" || !slices.Equal(detail.Fields, []string{field}) || detail.Key != c.Key || detail.Attempt != 1 {
+				t.Fatalf("audit entry %s of delivery %+v", raw, c.delivery)
+			}
+			n++
+		}
+		if err := rows.Err(); err != nil {
+			t.Fatal(err)
+		}
+		if n != 5 || len(revealed) != 0 {
+			t.Fatalf("%d reads on the trail, want 5; not audited: %v", n, revealed)
+		}
+	})
 }

@@ -4,11 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
+	"yiwang/internal/apperr"
 	"yiwang/internal/audit"
 	"yiwang/internal/db"
 )
@@ -70,7 +70,7 @@ func (s *Service) claimSome(ctx context.Context, n int) ([]*claimed, error) {
 		args := append([]any{lease, lease}, ids...)
 		args = append(args, now)
 		rows, err = tx.QueryContext(ctx, `UPDATE notice_deliveries SET state = 'sending', attempts = attempts + 1, lease_until = ?, next_try_at = ?
-			WHERE id IN (`+strings.TrimSuffix(strings.Repeat("?, ", len(ids)), ", ")+`) AND state IN ('pending', 'sending') AND next_try_at <= ?
+			WHERE id IN (`+placeholders(len(ids))+`) AND state IN ('pending', 'sending') AND next_try_at <= ?
 			RETURNING id, event_id, channel, person_id, case_id, case_no, topic, idem_key, to_masked, to_name, subject, body, attempts`, args...)
 		if err != nil {
 			return err
@@ -87,14 +87,7 @@ func (s *Service) claimSome(ctx context.Context, n int) ([]*claimed, error) {
 		if err := rows.Err(); err != nil {
 			return err
 		}
-		for _, c := range out {
-			if err := s.address(ctx, tx, c); err != nil && !IsPermanent(err) {
-				return err
-			} else if err != nil {
-				c.err = err
-			}
-		}
-		return nil
+		return s.addresses(ctx, tx, out)
 	})
 	if err != nil {
 		return nil, err
@@ -102,28 +95,49 @@ func (s *Service) claimSome(ctx context.Context, n int) ([]*claimed, error) {
 	return out, nil
 }
 
-// address reads the full phone number or e-mail address for one attempt
-// and records the read in the audit trail, in the claim's transaction:
-// every read of a person's unmasked data is on the trail, with its reason.
-func (s *Service) address(ctx context.Context, tx *db.Tx, c *claimed) error {
-	var err error
-	field := "phone"
-	if c.Channel == Email {
-		field = "email"
-		_, c.To, err = s.Identity.EmailIn(ctx, tx, c.PersonID)
-	} else {
-		_, c.To, err = s.Identity.PhoneIn(ctx, tx, c.PersonID)
+// addresses reads the full phone number or e-mail address of each claimed
+// delivery (one statement per channel) and records each read in the audit
+// trail, in the claim's transaction: every read of a person's unmasked
+// data is on the trail, with its reason, one entry per delivery. A
+// delivery whose person has no address any more gets err set (permanent).
+func (s *Service) addresses(ctx context.Context, tx *db.Tx, cs []*claimed) error {
+	var phoneOf, emailOf []string
+	for _, c := range cs {
+		if c.Channel == Email {
+			emailOf = append(emailOf, c.PersonID)
+		} else {
+			phoneOf = append(phoneOf, c.PersonID)
+		}
 	}
+	phones, err := s.Identity.PhonesIn(ctx, tx, phoneOf)
 	if err != nil {
 		return err
 	}
-	if c.To == "" {
-		return Permanent(fmt.Errorf("收件人已没有%s", map[Channel]string{SMS: "手机号码", Email: "电子邮箱"}[c.Channel]))
+	emails, err := s.Identity.EmailsIn(ctx, tx, emailOf)
+	if err != nil {
+		return err
 	}
 	actx := audit.WithMeta(ctx, audit.Meta{ActorName: "办件通知"})
-	return audit.Append(actx, tx, s.now(), audit.Entry{Action: "person.reveal", ObjectType: "person", ObjectID: c.PersonID,
-		Detail: map[string]any{"reason": "发送办件通知（" + ChannelNames[c.Channel] + "）", "fields": []string{field},
-			"delivery": c.ID, "key": c.Key, "attempt": c.Attempts}})
+	for _, c := range cs {
+		to, field := phones, "phone"
+		if c.Channel == Email {
+			to, field = emails, "email"
+		}
+		var ok bool
+		if c.To, ok = to[c.PersonID]; !ok {
+			return apperr.New(apperr.NotFound, "未找到该人员")
+		}
+		if c.To == "" {
+			c.err = Permanent(fmt.Errorf("收件人已没有%s", map[Channel]string{SMS: "手机号码", Email: "电子邮箱"}[c.Channel]))
+			continue
+		}
+		if err := audit.Append(actx, tx, s.now(), audit.Entry{Action: "person.reveal", ObjectType: "person", ObjectID: c.PersonID,
+			Detail: map[string]any{"reason": "发送办件通知（" + ChannelNames[c.Channel] + "）", "fields": []string{field},
+				"delivery": c.ID, "key": c.Key, "attempt": c.Attempts}}); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // send sends one claimed delivery.
@@ -239,7 +253,7 @@ func (s *Service) deliverPending(ctx context.Context, st *counts) error {
 		if len(sent) > 0 {
 			args := append([]any{s.now()}, sent...)
 			if _, err := s.DB.ExecContext(context.WithoutCancel(ctx), `UPDATE notice_deliveries SET state = 'sent', sent_at = ?, lease_until = NULL, last_error = ''
-				WHERE id IN (`+strings.TrimSuffix(strings.Repeat("?, ", len(sent)), ", ")+`) AND state <> 'sent'`, args...); err != nil {
+				WHERE id IN (`+placeholders(len(sent))+`) AND state <> 'sent'`, args...); err != nil {
 				return err
 			}
 			st.sent.Add(int64(len(sent)))
