@@ -56,15 +56,22 @@ type Service struct {
 	// means owners only. A read granted through it is audited.
 	MayRead func(ctx context.Context, actor *identity.Principal, f *File) (bool, error)
 
-	described  sync.Map // file id → *File, what Describe has read
-	describedN atomic.Int64
+	// memo is what Describe has read; shared by copies of the Service
+	// (nil in a Service not made by NewService: Describe then always asks).
+	memo *fileMemo
+}
+
+// fileMemo holds file rows by id, up to describeCap of them.
+type fileMemo struct {
+	m sync.Map // file id → *File
+	n atomic.Int64
 }
 
 func NewService(d *db.DB, store ObjectStore, c clock.Clock, log *slog.Logger) *Service {
 	if log == nil {
 		log = slog.Default()
 	}
-	return &Service{DB: d, Store: store, Clock: c, Log: log}
+	return &Service{DB: d, Store: store, Clock: c, Log: log, memo: &fileMemo{}}
 }
 
 // Limit is the largest accepted upload in bytes.
@@ -291,10 +298,13 @@ func humanSize(n int64) string {
 // afresh): a case page or an action's answer then names its materials
 // without a query.
 func (s *Service) Describe(ctx context.Context, ids []string) (map[string]*File, error) {
+	if s.memo == nil {
+		return filesByID(ctx, s.DB, ids)
+	}
 	out := make(map[string]*File, len(ids))
 	var missing []string
 	for _, id := range ids {
-		if f, ok := s.described.Load(id); ok {
+		if f, ok := s.memo.m.Load(id); ok {
 			c := *f.(*File)
 			out[id] = &c
 		} else if !slices.Contains(missing, id) {
@@ -308,14 +318,14 @@ func (s *Service) Describe(ctx context.Context, ids []string) (map[string]*File,
 	if err != nil {
 		return nil, err
 	}
-	if s.describedN.Load() > describeCap {
-		s.described.Clear()
-		s.describedN.Store(0)
+	if s.memo.n.Load() > describeCap {
+		s.memo.m.Clear()
+		s.memo.n.Store(0)
 	}
 	for id, f := range got {
 		c := *f
-		if _, had := s.described.LoadOrStore(id, &c); !had {
-			s.describedN.Add(1)
+		if _, had := s.memo.m.LoadOrStore(id, &c); !had {
+			s.memo.n.Add(1)
 		}
 		out[id] = f
 	}
