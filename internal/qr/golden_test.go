@@ -50,7 +50,9 @@ func (s *stream) byte() byte {
 	return b
 }
 
-func (s *stream) intn(n int) int { return int(binary.BigEndian.Uint32([]byte{s.byte(), s.byte(), s.byte(), s.byte()}) % uint32(n)) }
+func (s *stream) intn(n int) int {
+	return int(binary.BigEndian.Uint32([]byte{s.byte(), s.byte(), s.byte(), s.byte()}) % uint32(n))
+}
 
 func (s *stream) from(alphabet string, n int) string {
 	b := make([]byte, n)
@@ -151,11 +153,10 @@ func goldenInputs() []goldenInput {
 // goldenLine is the record of one input: version, mask (read back from the
 // format modules) and the SHA-256 of the version, the mask and the modules
 // row by row.
-func goldenLine(t *testing.T, i int, g goldenInput) string {
-	t.Helper()
+func goldenLine(i int, g goldenInput) (string, error) {
 	m, err := Matrix(g.text)
 	if err != nil {
-		t.Fatalf("input %d (%s, %d bytes): %v", i, g.name, len(g.text), err)
+		return "", fmt.Errorf("input %d (%s, %d bytes): %v", i, g.name, len(g.text), err)
 	}
 	n := len(m)
 	ver := (n - 17) / 4
@@ -172,7 +173,7 @@ func goldenLine(t *testing.T, i int, g goldenInput) string {
 	row := make([]byte, n)
 	for y := range n {
 		if len(m[y]) != n {
-			t.Fatalf("input %d: row %d has %d modules, want %d", i, y, len(m[y]), n)
+			return "", fmt.Errorf("input %d: row %d has %d modules, want %d", i, y, len(m[y]), n)
 		}
 		for x, d := range m[y] {
 			row[x] = '0'
@@ -182,14 +183,17 @@ func goldenLine(t *testing.T, i int, g goldenInput) string {
 		}
 		h.Write(row)
 	}
-	return fmt.Sprintf("%d %s %d v%d m%d %x", i, g.name, len(g.text), ver, mask, h.Sum(nil))
+	return fmt.Sprintf("%d %s %d v%d m%d %x", i, g.name, len(g.text), ver, mask, h.Sum(nil)), nil
 }
 
 func TestGolden(t *testing.T) {
 	inputs := goldenInputs()
 	got := make([]string, len(inputs))
 	for i, g := range inputs {
-		got[i] = goldenLine(t, i, g)
+		var err error
+		if got[i], err = goldenLine(i, g); err != nil {
+			t.Fatal(err)
+		}
 		var v int
 		if _, err := fmt.Sscanf(g.name, "cap-v%d", &v); err == nil && strings.HasSuffix(g.name, "+1") {
 			v++
@@ -247,5 +251,25 @@ func TestGolden(t *testing.T) {
 	}
 	if bad > 0 {
 		t.Fatalf("%d of %d inputs differ from %s", bad, len(got), goldenFile)
+	}
+
+	// The same from four goroutines at once (the encoder reuses its
+	// working memory).
+	errs := make(chan string, 4)
+	for g := range 4 {
+		go func() {
+			for i := g; i < len(inputs); i += 4 {
+				if line, err := goldenLine(i, inputs[i]); err != nil || line != got[i] {
+					errs <- fmt.Sprint(line, err)
+					return
+				}
+			}
+			errs <- ""
+		}()
+	}
+	for range 4 {
+		if e := <-errs; e != "" {
+			t.Errorf("concurrently: %s", e)
+		}
 	}
 }
