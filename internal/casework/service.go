@@ -740,9 +740,8 @@ func (s *Service) Create(ctx context.Context, actor *identity.Principal, app App
 			}
 			// A concurrent twin that got here first makes this a Conflict;
 			// its case is replayed below.
-			_, err := tx.ExecContext(ctx, `INSERT INTO case_idempotency (account_id, idem_key, fingerprint, case_id, created_at) VALUES (?, ?, ?, ?, ?)`,
+			return db.ExecLater(ctx, tx, nil, `INSERT INTO case_idempotency (account_id, idem_key, fingerprint, case_id, created_at) VALUES (?, ?, ?, ?, ?)`,
 				actor.AccountID, app.IdempotencyKey, fingerprint, c.ID, now)
-			return err
 		}
 		if !app.Submit {
 			if err := s.storeDraft(ctx, tx, c, ch, true, now, actor); err != nil {

@@ -140,7 +140,7 @@ func (is *Issuer) IssueIn(ctx context.Context, tx *db.Tx, in IssueInput, now tim
 		return nil, err
 	}
 	l.CaseID, l.HolderPersonID, l.HolderCompanyID = in.CaseID, in.PersonID, in.CompanyID
-	if _, err := tx.ExecContext(ctx, `INSERT INTO licences (id, identifier, type_code, type_name, number, holder_kind, holder_person_id, holder_company_id,
+	if err := db.ExecLater(ctx, tx, nil, `INSERT INTO licences (id, identifier, type_code, type_name, number, holder_kind, holder_person_id, holder_company_id,
 		holder_name, holder_id_type, holder_id_masked, issuer_id, issuer_name, issuer_code, seal_key_id, case_id, case_no, item_code,
 		issued_on, valid_from, valid_to, data_enc, data_hash, qr_payload, status, created_at, updated_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'valid', ?, ?)`,
@@ -319,10 +319,9 @@ func (l *Licence) storeDocument(ctx context.Context, tx *db.Tx, s *Service, now 
 		return err
 	}
 	sum := seal.Digest(l.file)
-	_, err = tx.ExecContext(ctx, `INSERT INTO licence_documents (licence_id, pdf_enc, pdf_sm3, made_at) VALUES (?, ?, ?, ?)
+	return db.ExecLater(ctx, tx, nil, `INSERT INTO licence_documents (licence_id, pdf_enc, pdf_sm3, made_at) VALUES (?, ?, ?, ?)
 		ON CONFLICT (licence_id) DO UPDATE SET pdf_enc = excluded.pdf_enc, pdf_sm3 = excluded.pdf_sm3, made_at = excluded.made_at`,
 		l.ID, enc, hex.EncodeToString(sum[:]), now)
-	return err
 }
 
 // IssueDirect issues a licence outside a case (a licence the department

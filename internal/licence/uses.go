@@ -163,7 +163,7 @@ func (s *Service) RecordUsesIn(ctx context.Context, tx *db.Tx, actor *identity.P
 			continue
 		}
 		id := newID()
-		if _, err := tx.ExecContext(ctx, `INSERT INTO licence_uses (id, licence_id, case_id, case_no, material_id, material_name, cause, user_org, used_by, used_by_name, consent, used_at)
+		if err := db.ExecLater(ctx, tx, nil, `INSERT INTO licence_uses (id, licence_id, case_id, case_no, material_id, material_name, cause, user_org, used_by, used_by_name, consent, used_at)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			id, u.LicenceID, caseID, caseNo, u.MaterialID, u.MaterialName, cause, org, actor.AccountID, actor.DisplayName, consent, now); err != nil {
 			return db.MapError(err)
@@ -179,8 +179,7 @@ func (s *Service) RecordUsesIn(ctx context.Context, tx *db.Tx, actor *identity.P
 // SetCaseNoIn fills in the case number of uses recorded while the case was
 // a draft (it has a number once submitted).
 func (s *Service) SetCaseNoIn(ctx context.Context, tx *db.Tx, caseID, caseNo string) error {
-	_, err := tx.ExecContext(ctx, `UPDATE licence_uses SET case_no = ? WHERE case_id = ? AND case_no = ''`, caseNo, caseID)
-	return err
+	return db.ExecLater(ctx, tx, nil, `UPDATE licence_uses SET case_no = ? WHERE case_id = ? AND case_no = ''`, caseNo, caseID)
 }
 
 func (s *Service) uses(ctx context.Context, licenceID string) ([]Use, error) {
