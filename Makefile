@@ -25,7 +25,7 @@ BENCH_LC_DURATION ?= 20s
 BENCH_CASES       ?= 1000000
 BENCH_CASES_DATA  ?= /tmp/yiwang-bench-cases
 
-.PHONY: run test vet bench bench-startup bench-load bench-lifecycle bench-lifecycle-pg bench-cases bench-cases-pg
+.PHONY: run test vet bench bench-startup bench-load bench-lifecycle bench-lifecycle-pg bench-ceiling bench-cases bench-cases-pg
 
 ## run: start the demo server (demo data, SQLite in ./yiwang-data) on :8080
 run:
@@ -75,6 +75,10 @@ bench-lifecycle:
 ## bench-lifecycle-pg: the same on a fresh PostgreSQL database, then pgbench -N for the ratio
 bench-lifecycle-pg:
 	PG=$(BENCH_PG) CLIENTS=$(BENCH_LC_CLIENTS) DURATION=$(BENCH_LC_DURATION) BIN=$(BENCH_BIN) bench/lifecycle/run.sh
+
+## bench-ceiling: what PostgreSQL alone needs for one step (pgbench scripts on a fresh demo database), next to pgbench -N
+bench-ceiling:
+	PG=$(BENCH_PG) BIN=$(BENCH_BIN) bench/lifecycle/ceiling.sh
 
 ## bench-cases: generate BENCH_CASES cases on SQLite, then measure case detail, lists and inboxes
 bench-cases:
