@@ -412,12 +412,51 @@ func (d *DB) InTx(ctx context.Context, fn func(tx *Tx) error) (err error) {
 	return nil
 }
 
-// laterWrite is a write queued by ExecLater.
+// laterWrite is a write queued by ExecLater, or a read queued by
+// QueryLater (scan set).
 type laterWrite struct {
 	q     string
 	args  []any
 	check func(rowsAffected int64) error
+	scan  func(Rows) error
 }
+
+// Rows is what QueryLater hands its scan function: *sql.Rows has it, and
+// so do the rows of a PostgreSQL batch.
+type Rows interface {
+	Next() bool
+	Scan(dest ...any) error
+	Err() error
+}
+
+// QueryLater runs a read whose rows are wanted with the next batch: inside
+// a transaction on PostgreSQL it is queued after the writes queued before
+// it (so it sees them) and goes to the server with them, in the same round
+// trip, when the transaction sends its next statement, calls Flush, or
+// commits; scan is called with its rows then. Outside a transaction and on
+// SQLite it runs at once. An error of scan fails the transaction.
+func QueryLater(ctx context.Context, q Querier, scan func(Rows) error, query string, args ...any) error {
+	if t, ok := q.(*Tx); ok && t.conn != nil {
+		if t.laterErr != nil {
+			return t.laterErr
+		}
+		t.later = append(t.later, laterWrite{q: query, args: args, scan: scan})
+		return nil
+	}
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	if err := scan(rows); err != nil {
+		return err
+	}
+	return rows.Err()
+}
+
+// Flush sends what ExecLater and QueryLater queued now (nothing on
+// SQLite, where they ran at once).
+func (t *Tx) Flush(ctx context.Context) error { return t.flush(ctx) }
 
 // ExecLater runs a write whose result the caller does not need at once.
 // Inside a transaction on PostgreSQL it is queued, and the queued writes go
@@ -447,12 +486,27 @@ func ExecLater(ctx context.Context, q Querier, check func(rowsAffected int64) er
 	return check(n)
 }
 
-// flush sends the queued writes in one batch and reads their results.
+// scanBatch hands the rows of a batch's next result to scan.
+func scanBatch(br pgx.BatchResults, scan func(Rows) error) error {
+	rows, err := br.Query()
+	if err != nil {
+		return MapError(err)
+	}
+	defer rows.Close()
+	if err := scan(rows); err != nil {
+		return err
+	}
+	rows.Close()
+	return MapError(rows.Err())
+}
+
+// flush sends the queued writes and reads in one batch and reads their
+// results.
 func (t *Tx) flush(ctx context.Context) error {
 	if t.laterErr != nil {
 		return t.laterErr
 	}
-	if len(t.later) == 0 {
+	if len(t.later) == 0 || t.conn == nil {
 		return nil
 	}
 	writes := t.later
@@ -469,6 +523,12 @@ func (t *Tx) flush(ctx context.Context) error {
 		br := sc.Conn().SendBatch(ctx, b)
 		var werr error
 		for _, w := range writes {
+			if w.scan != nil {
+				if werr = scanBatch(br, w.scan); werr != nil {
+					break
+				}
+				continue
+			}
 			tag, err := br.Exec()
 			if err != nil {
 				werr = MapError(err)

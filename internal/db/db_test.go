@@ -286,3 +286,64 @@ func TestExecLater(t *testing.T) {
 		}
 	})
 }
+
+// A read queued with QueryLater sees the writes queued before it, gets its
+// rows by the next flush (an explicit Flush here), and a failing scan fails
+// the transaction with its error — on both databases.
+func TestQueryLater(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		if _, err := d.ExecContext(ctx, `CREATE TABLE qlater_probe (id INTEGER PRIMARY KEY, v TEXT NOT NULL, at TIMESTAMP)`); err != nil {
+			t.Fatal(err)
+		}
+		at := time.Date(2026, 12, 2, 1, 2, 3, 456000, time.UTC)
+		var got []string
+		var gotAt time.Time
+		err := d.InTx(ctx, func(tx *db.Tx) error {
+			for i, v := range []string{"受理", "审查", "决定"} {
+				if err := db.ExecLater(ctx, tx, nil, `INSERT INTO qlater_probe (id, v, at) VALUES (?, ?, ?)`, i+1, v, at); err != nil {
+					return err
+				}
+			}
+			if err := db.QueryLater(ctx, tx, func(r db.Rows) error {
+				for r.Next() {
+					var v string
+					if err := r.Scan(&v, &gotAt); err != nil {
+						return err
+					}
+					got = append(got, v)
+				}
+				return nil
+			}, `SELECT v, at FROM qlater_probe ORDER BY id`); err != nil {
+				return err
+			}
+			if err := tx.Flush(ctx); err != nil {
+				return err
+			}
+			if len(got) != 3 {
+				return fmt.Errorf("after Flush the read has %d rows: %v", len(got), got)
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.Join(got, ",") != "受理,审查,决定" || !gotAt.Equal(at) {
+			t.Fatalf("read %v at %v", got, gotAt)
+		}
+		errScan := errors.New("cannot read the timeline")
+		err = d.InTx(ctx, func(tx *db.Tx) error {
+			if err := db.ExecLater(ctx, tx, nil, `INSERT INTO qlater_probe (id, v) VALUES (?, ?)`, 9, "作废"); err != nil {
+				return err
+			}
+			return db.QueryLater(ctx, tx, func(db.Rows) error { return errScan }, `SELECT v FROM qlater_probe`)
+		})
+		if !errors.Is(err, errScan) {
+			t.Fatalf("failing scan: %v", err)
+		}
+		var n int
+		if err := d.QueryRowContext(ctx, `SELECT count(*) FROM qlater_probe WHERE id = 9`).Scan(&n); err != nil || n != 0 {
+			t.Fatalf("write of the failed transaction kept: %d, %v", n, err)
+		}
+	})
+}
