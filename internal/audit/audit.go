@@ -180,8 +180,23 @@ func (h *chainHead) write(ctx context.Context, tx *db.Tx) error {
 	if tx.Dialect() == db.Postgres {
 		lock = " FOR UPDATE"
 	}
-	if err := tx.QueryRowContext(ctx, `SELECT link, hash FROM audit_chains WHERE chain = ?`+lock, h.chain).Scan(&h.link, &h.hash); err != nil {
+	// The head is read with the writes the transaction has queued, in the
+	// same round trip.
+	found := false
+	if err := db.QueryLater(ctx, tx, func(r db.Rows) error {
+		if !r.Next() {
+			return nil
+		}
+		found = true
+		return r.Scan(&h.link, &h.hash)
+	}, `SELECT link, hash FROM audit_chains WHERE chain = ?`+lock, h.chain); err != nil {
 		return fmt.Errorf("audit chain head: %w", err)
+	}
+	if err := tx.Flush(ctx); err != nil {
+		return err
+	}
+	if !found {
+		return fmt.Errorf("audit chain head %d: missing", h.chain)
 	}
 	h.read = true
 	return h.flush(ctx, tx)

@@ -54,6 +54,7 @@ func (s *Service) Act(ctx context.Context, actor *identity.Principal, ref string
 	now := s.now()
 	var c *caseRow
 	var open []taskRow
+	var pre *answerReads
 	err = s.DB.InTx(ctx, func(tx *db.Tx) error {
 		var err error
 		if c, err = caseByRef(ctx, tx, ref, true); err != nil {
@@ -130,13 +131,16 @@ func (s *Service) Act(ctx context.Context, actor *identity.Principal, ref string
 			}
 		}
 		open = remaining(open, eff, created)
-		open, err = s.runAuto(ctx, tx, c, wf, open, created, now, env)
+		if open, err = s.runAuto(ctx, tx, c, wf, open, created, now, env); err != nil {
+			return err
+		}
+		pre, err = prefetchAnswer(ctx, tx, c)
 		return err
 	})
 	if err != nil {
 		return nil, err
 	}
-	return s.renderWith(ctx, actor, c, open, env)
+	return s.renderWith(ctx, actor, c, open, env, pre)
 }
 
 // chooseTask finds the open task whose step offers the action and in which

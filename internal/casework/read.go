@@ -61,12 +61,14 @@ func (s *Service) render(ctx context.Context, actor *identity.Principal, c *case
 	if err != nil {
 		return nil, err
 	}
-	return s.renderWith(ctx, actor, c, tasks, env)
+	return s.renderWith(ctx, actor, c, tasks, env, nil)
 }
 
 // renderWith shows case c with its open tasks known (after an action, the
 // transaction's own view of them).
-func (s *Service) renderWith(ctx context.Context, actor *identity.Principal, c *caseRow, tasks []taskRow, env *txEnv) (*Case, error) {
+// renderWith builds the case's view; pre, when not nil, holds its timeline
+// and materials already read.
+func (s *Service) renderWith(ctx context.Context, actor *identity.Principal, c *caseRow, tasks []taskRow, env *txEnv, pre *answerReads) (*Case, error) {
 	names := func(id string) string { return env.byID[id].Name }
 	out := &Case{ID: c.ID, No: c.no(), Item: ItemRef{Code: c.ItemCode, Name: c.ItemName, Version: c.ItemVersion},
 		Department: Named{ID: c.DepartmentID, Name: names(c.DepartmentID)}, Region: c.RegionCode, Workflow: c.WorkflowID,
@@ -127,14 +129,16 @@ func (s *Service) renderWith(ctx context.Context, actor *identity.Principal, c *
 		running := c.Status.Open() && c.AcceptedAt != nil && c.PausedAt == nil
 		out.Deadline.Promised = deadlineView(tab, c.PromisedAmount, c.PromisedUnit, it.PromisedLimit.Note, c.PromisedDueAt, c.DueProvisional, running, now)
 		out.Deadline.Legal = deadlineView(tab, c.LegalAmount, c.LegalUnit, it.LegalLimit.Note, c.LegalDueAt, c.DueProvisional, running, now)
-		if out.Timeline, err = caseEvents(ctx, s.DB, c.ID); err != nil {
+		if pre != nil {
+			out.Timeline = pre.events
+		} else if out.Timeline, err = caseEvents(ctx, s.DB, c.ID); err != nil {
 			return nil, err
 		}
 		if out.Timeline == nil {
 			out.Timeline = []Event{}
 		}
 	}
-	if out.Materials, err = s.materialViews(ctx, c, it); err != nil {
+	if out.Materials, err = s.materialViews(ctx, c, it, pre); err != nil {
 		return nil, err
 	}
 	now := s.Clock.Now()
@@ -180,9 +184,12 @@ func queueName(q string, names func(string) string) string {
 	return "综合窗口"
 }
 
-func (s *Service) materialViews(ctx context.Context, c *caseRow, it *catalog.Item) ([]MaterialView, error) {
-	rows, err := caseMaterials(ctx, s.DB, c.ID)
-	if err != nil {
+func (s *Service) materialViews(ctx context.Context, c *caseRow, it *catalog.Item, pre *answerReads) ([]MaterialView, error) {
+	var rows []materialRow
+	var err error
+	if pre != nil {
+		rows = pre.mats
+	} else if rows, err = caseMaterials(ctx, s.DB, c.ID); err != nil {
 		return nil, err
 	}
 	var ids []string

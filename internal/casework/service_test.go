@@ -3,6 +3,7 @@ package casework_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"log/slog"
 	"slices"
@@ -217,6 +218,24 @@ func TestLifecycleOnlineToCollected(t *testing.T) {
 		if c.Status != casework.StatusProcessing {
 			t.Fatalf("after review: %s", c.Status)
 		}
+		// An action's answer (its timeline and materials read with the
+		// action's last writes on PostgreSQL) is what a read sees after it.
+		answerIsRead := func(actor *identity.Principal, got *casework.Case) {
+			t.Helper()
+			read, err := w.Cases.Get(w.ctx, actor, got.No)
+			if err != nil {
+				t.Fatal(err)
+			}
+			a, _ := json.Marshal([]any{got.Timeline, got.Materials, got.Tasks, got.Licences})
+			b, _ := json.Marshal([]any{read.Timeline, read.Materials, read.Tasks, read.Licences})
+			if string(a) != string(b) || len(got.Timeline) == 0 || len(got.Materials) == 0 {
+				t.Fatalf("answer of %s:\n%s\nread after it:\n%s", got.Status, a, b)
+			}
+		}
+		answerIsRead(w.user("scjg1"), c)
+		if last := c.Timeline[len(c.Timeline)-1]; last.Action != "pass" || last.Comment != "材料齐全，符合条件" {
+			t.Fatalf("the answer's timeline ends with %+v", last)
+		}
 		// A denial needs a reason.
 		if _, err := w.Cases.Act(w.ctx, w.user("scjgfz"), c.No, casework.ActionInput{Action: "deny"}); code(err) != apperr.Invalid {
 			t.Fatalf("deny without reason: %v", err)
@@ -225,6 +244,7 @@ func TestLifecycleOnlineToCollected(t *testing.T) {
 		if c.Status != casework.StatusClosed || c.Result != "approved" || c.ResultCode != "6" || c.Deadline.Promised.Overdue || !c.Deadline.Promised.Stopped {
 			t.Fatalf("approved: %s %s %s %+v", c.Status, c.Result, c.ResultCode, c.Deadline.Promised)
 		}
+		answerIsRead(w.user("scjgfz"), c)
 		c = w.actData(w.user("window1"), c.No, "handover", "", collector)
 		if c.Status != casework.StatusCollected || c.FinishedAt == nil {
 			t.Fatalf("collected: %s", c.Status)

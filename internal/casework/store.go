@@ -256,13 +256,19 @@ func insertEvent(ctx context.Context, q db.Querier, e *eventRow) error {
 		e.ID, e.CaseID, e.At, e.ActorID, e.ActorName, e.Org, e.Step, e.StepName, e.Action, e.ActionName, string(e.From), string(e.To), e.Comment)
 }
 
+const selectEvents = `SELECT at, actor_name, actor_org, step_id, step_name, action, action_name, from_status, to_status, comment
+		FROM case_events WHERE case_id = ? ORDER BY at, id`
+
 func caseEvents(ctx context.Context, q db.Querier, caseID string) ([]Event, error) {
-	rows, err := q.QueryContext(ctx, `SELECT at, actor_name, actor_org, step_id, step_name, action, action_name, from_status, to_status, comment
-		FROM case_events WHERE case_id = ? ORDER BY at, id`, caseID)
+	rows, err := q.QueryContext(ctx, selectEvents, caseID)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
+	return scanEvents(rows)
+}
+
+func scanEvents(rows db.Rows) ([]Event, error) {
 	var out []Event
 	for rows.Next() {
 		var e Event
@@ -291,12 +297,18 @@ type materialRow struct {
 	FileID   string
 }
 
+const selectMaterials = `SELECT material_id, file_id FROM case_materials WHERE case_id = ? ORDER BY material_id, added_at, file_id`
+
 func caseMaterials(ctx context.Context, q db.Querier, caseID string) ([]materialRow, error) {
-	rows, err := q.QueryContext(ctx, `SELECT material_id, file_id FROM case_materials WHERE case_id = ? ORDER BY material_id, added_at, file_id`, caseID)
+	rows, err := q.QueryContext(ctx, selectMaterials, caseID)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
+	return scanMaterials(rows)
+}
+
+func scanMaterials(rows db.Rows) ([]materialRow, error) {
 	var out []materialRow
 	for rows.Next() {
 		var m materialRow
@@ -325,4 +337,35 @@ func replaceMaterials(ctx context.Context, q db.Querier, caseID string, refs []M
 	}
 	return db.ExecLater(ctx, q, nil, `INSERT INTO case_materials (case_id, material_id, file_id, added_at, added_by) VALUES `+
 		strings.TrimSuffix(strings.Repeat("(?, ?, ?, ?, ?), ", len(refs)), ", "), args...)
+}
+
+// answerReads are the reads an action's answer needs beyond the
+// transaction's own (the timeline, the materials). On PostgreSQL they are
+// queued at the end of the action's transaction (db.QueryLater), so they
+// see its writes and go to the server with its last batch instead of
+// costing round trips of their own after the commit; elsewhere (nil) the
+// answer reads them itself.
+type answerReads struct {
+	events []Event
+	mats   []materialRow
+}
+
+func prefetchAnswer(ctx context.Context, tx *db.Tx, c *caseRow) (*answerReads, error) {
+	if tx.Dialect() != db.Postgres {
+		return nil, nil
+	}
+	pre := &answerReads{}
+	if c.Status != StatusDraft {
+		if err := db.QueryLater(ctx, tx, func(r db.Rows) (err error) {
+			pre.events, err = scanEvents(r)
+			return err
+		}, selectEvents, c.ID); err != nil {
+			return nil, err
+		}
+	}
+	err := db.QueryLater(ctx, tx, func(r db.Rows) (err error) {
+		pre.mats, err = scanMaterials(r)
+		return err
+	}, selectMaterials, c.ID)
+	return pre, err
 }
