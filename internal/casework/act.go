@@ -338,9 +338,9 @@ func (s *Service) carryOut(ctx context.Context, tx *db.Tx, actor *identity.Princ
 		BeforeRef: string(from), AfterRef: string(c.Status), Detail: detail}); err != nil {
 		return nil, err
 	}
-	// The licence of an approval is issued last: its number's counter row
-	// stays locked until commit, so the less that follows it, the less
-	// approvals of the same licence type and department wait on each other.
+	// The licence of an approval is issued last, once the decision and its
+	// audit entry are made; the approval fails with the licence's reason
+	// when it cannot be issued.
 	if eff.Decide == "approved" {
 		if err := s.issueLicence(ctx, tx, actor, c, now, env); err != nil {
 			return nil, err

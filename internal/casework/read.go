@@ -65,9 +65,8 @@ func (s *Service) render(ctx context.Context, actor *identity.Principal, c *case
 }
 
 // renderWith shows case c with its open tasks known (after an action, the
-// transaction's own view of them).
-// renderWith builds the case's view; pre, when not nil, holds its timeline
-// and materials already read.
+// transaction's own view of them); pre, when not nil, holds its timeline
+// and materials as the transaction read them.
 func (s *Service) renderWith(ctx context.Context, actor *identity.Principal, c *caseRow, tasks []taskRow, env *txEnv, pre *answerReads) (*Case, error) {
 	names := func(id string) string { return env.byID[id].Name }
 	out := &Case{ID: c.ID, No: c.no(), Item: ItemRef{Code: c.ItemCode, Name: c.ItemName, Version: c.ItemVersion},
@@ -634,7 +633,7 @@ func (s *Service) Inbox(ctx context.Context, actor *identity.Principal, f InboxF
 	}
 	info := make(map[string]caseInfo, len(page))
 	rows, err := s.DB.QueryContext(ctx, `SELECT id, case_no, item_name, applicant_name, status, channel, promised_due_at, promised_unit, mode, deferred_open, paused_at
-		FROM cases WHERE id IN (`+strings.TrimSuffix(strings.Repeat("?, ", len(ids)), ", ")+`)`, ids...)
+		FROM cases WHERE id IN (`+db.Placeholders(len(ids))+`)`, ids...)
 	if err != nil {
 		return nil, err
 	}

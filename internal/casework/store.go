@@ -169,15 +169,15 @@ func exactlyOne(res sql.Result, err error) error {
 	if err != nil {
 		return err
 	}
-	if n, err := res.RowsAffected(); err != nil {
+	n, err := res.RowsAffected()
+	if err != nil {
 		return err
-	} else if n != 1 {
-		return errChanged
 	}
-	return nil
+	return onlyOne(n)
 }
 
-// onlyOne is exactlyOne for writes sent with db.ExecLater.
+// onlyOne is the check of a write that must change exactly one row
+// (db.ExecLater's check, and exactlyOne's).
 func onlyOne(n int64) error {
 	if n != 1 {
 		return errChanged

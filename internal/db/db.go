@@ -203,6 +203,11 @@ func (d *DB) Ping(ctx context.Context) error {
 	return d.read.QueryRowContext(ctx, "SELECT 1").Scan(&one)
 }
 
+// Placeholders is the `?, ?, …` of an IN list of n values.
+func Placeholders(n int) string {
+	return strings.TrimSuffix(strings.Repeat("?, ", n), ", ")
+}
+
 // Rebind turns `?` placeholders into `$1, $2, …` for PostgreSQL. Queries
 // must not contain a literal question mark.
 func (d *DB) Rebind(q string) string {
@@ -260,12 +265,12 @@ func (d *DB) QueryRowContext(ctx context.Context, q string, args ...any) *sql.Ro
 type Tx struct {
 	tx *sql.Tx
 	// conn is the connection the transaction runs on (PostgreSQL), for
-	// sending the writes of ExecLater together.
+	// sending what ExecLater and QueryLater queue in one batch.
 	conn  *sql.Conn
 	d     *DB
-	later []laterWrite
-	// laterErr is why queued writes failed: the transaction then fails
-	// with it, whatever the statements after it answered.
+	later []laterStmt
+	// laterErr is why queued statements failed: the transaction then
+	// fails with it, whatever the statements after it answered.
 	laterErr error
 	vals     map[any]any
 	before   []func() error
@@ -400,9 +405,6 @@ func (d *DB) InTx(ctx context.Context, fn func(tx *Tx) error) (err error) {
 	if err = tx.flush(ctx); err != nil {
 		return err
 	}
-	if tx.laterErr != nil {
-		return tx.laterErr
-	}
 	if err = MapError(sqlTx.Commit()); err != nil {
 		return err
 	}
@@ -412,9 +414,9 @@ func (d *DB) InTx(ctx context.Context, fn func(tx *Tx) error) (err error) {
 	return nil
 }
 
-// laterWrite is a write queued by ExecLater, or a read queued by
+// laterStmt is a write queued by ExecLater, or a read queued by
 // QueryLater (scan set).
-type laterWrite struct {
+type laterStmt struct {
 	q     string
 	args  []any
 	check func(rowsAffected int64) error
@@ -436,12 +438,8 @@ type Rows interface {
 // commits; scan is called with its rows then. Outside a transaction and on
 // SQLite it runs at once. An error of scan fails the transaction.
 func QueryLater(ctx context.Context, q Querier, scan func(Rows) error, query string, args ...any) error {
-	if t, ok := q.(*Tx); ok && t.conn != nil {
-		if t.laterErr != nil {
-			return t.laterErr
-		}
-		t.later = append(t.later, laterWrite{q: query, args: args, scan: scan})
-		return nil
+	if queued, err := queue(q, laterStmt{q: query, args: args, scan: scan}); queued {
+		return err
 	}
 	rows, err := q.QueryContext(ctx, query, args...)
 	if err != nil {
@@ -468,12 +466,8 @@ func (t *Tx) Flush(ctx context.Context) error { return t.flush(ctx) }
 // and on SQLite (no round trips), it runs at once. An error of a queued
 // write is returned by the statement that sent it, or by InTx.
 func ExecLater(ctx context.Context, q Querier, check func(rowsAffected int64) error, query string, args ...any) error {
-	if t, ok := q.(*Tx); ok && t.conn != nil {
-		if t.laterErr != nil {
-			return t.laterErr
-		}
-		t.later = append(t.later, laterWrite{q: query, args: args, check: check})
-		return nil
+	if queued, err := queue(q, laterStmt{q: query, args: args, check: check}); queued {
+		return err
 	}
 	res, err := q.ExecContext(ctx, query, args...)
 	if err != nil || check == nil {
@@ -484,6 +478,20 @@ func ExecLater(ctx context.Context, q Querier, check func(rowsAffected int64) er
 		return err
 	}
 	return check(n)
+}
+
+// queue queues st when q is a PostgreSQL transaction (queued true; err
+// is why earlier queued statements failed, if they did).
+func queue(q Querier, st laterStmt) (queued bool, err error) {
+	t, ok := q.(*Tx)
+	if !ok || t.conn == nil {
+		return false, nil
+	}
+	if t.laterErr != nil {
+		return true, t.laterErr
+	}
+	t.later = append(t.later, st)
+	return true, nil
 }
 
 // scanBatch hands the rows of a batch's next result to scan.
@@ -509,7 +517,7 @@ func (t *Tx) flush(ctx context.Context) error {
 	if len(t.later) == 0 || t.conn == nil {
 		return nil
 	}
-	writes := t.later
+	stmts := t.later
 	t.later = nil
 	err := t.conn.Raw(func(dc any) error {
 		sc, ok := dc.(*stdlib.Conn)
@@ -517,12 +525,12 @@ func (t *Tx) flush(ctx context.Context) error {
 			return fmt.Errorf("db: connection of type %T cannot send a batch", dc)
 		}
 		b := &pgx.Batch{}
-		for _, w := range writes {
+		for _, w := range stmts {
 			b.Queue(t.d.Rebind(w.q), w.args...)
 		}
 		br := sc.Conn().SendBatch(ctx, b)
 		var werr error
-		for _, w := range writes {
+		for _, w := range stmts {
 			if w.scan != nil {
 				if werr = scanBatch(br, w.scan); werr != nil {
 					break

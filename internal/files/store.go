@@ -2,7 +2,6 @@ package files
 
 import (
 	"context"
-	"strings"
 
 	"yiwang/internal/db"
 )
@@ -37,7 +36,7 @@ func filesByID(ctx context.Context, q db.Querier, ids []string) (map[string]*Fil
 	for i, id := range ids {
 		args[i] = id
 	}
-	rows, err := q.QueryContext(ctx, `SELECT `+fileCols+` FROM files WHERE id IN (`+strings.TrimSuffix(strings.Repeat("?, ", len(ids)), ", ")+`)`, args...)
+	rows, err := q.QueryContext(ctx, `SELECT `+fileCols+` FROM files WHERE id IN (`+db.Placeholders(len(ids))+`)`, args...)
 	if err != nil {
 		return nil, err
 	}

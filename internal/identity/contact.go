@@ -2,7 +2,6 @@ package identity
 
 import (
 	"context"
-	"strings"
 
 	"yiwang/internal/apperr"
 	"yiwang/internal/audit"
@@ -57,7 +56,7 @@ func (s *Service) sealedIn(ctx context.Context, q db.Querier, personIDs []string
 	if len(ids) == 0 {
 		return out, nil
 	}
-	rows, err := q.QueryContext(ctx, `SELECT id, `+column+` FROM people WHERE id IN (`+strings.TrimSuffix(strings.Repeat("?, ", len(ids)), ", ")+`)`, ids...)
+	rows, err := q.QueryContext(ctx, `SELECT id, `+column+` FROM people WHERE id IN (`+db.Placeholders(len(ids))+`)`, ids...)
 	if err != nil {
 		return nil, err
 	}

@@ -70,7 +70,7 @@ func (s *Service) claimSome(ctx context.Context, n int) ([]*claimed, error) {
 		args := append([]any{lease, lease}, ids...)
 		args = append(args, now)
 		rows, err = tx.QueryContext(ctx, `UPDATE notice_deliveries SET state = 'sending', attempts = attempts + 1, lease_until = ?, next_try_at = ?
-			WHERE id IN (`+placeholders(len(ids))+`) AND state IN ('pending', 'sending') AND next_try_at <= ?
+			WHERE id IN (`+db.Placeholders(len(ids))+`) AND state IN ('pending', 'sending') AND next_try_at <= ?
 			RETURNING id, event_id, channel, person_id, case_id, case_no, topic, idem_key, to_masked, to_name, subject, body, attempts`, args...)
 		if err != nil {
 			return err
@@ -253,7 +253,7 @@ func (s *Service) deliverPending(ctx context.Context, st *counts) error {
 		if len(sent) > 0 {
 			args := append([]any{s.now()}, sent...)
 			if _, err := s.DB.ExecContext(context.WithoutCancel(ctx), `UPDATE notice_deliveries SET state = 'sent', sent_at = ?, lease_until = NULL, last_error = ''
-				WHERE id IN (`+placeholders(len(sent))+`) AND state <> 'sent'`, args...); err != nil {
+				WHERE id IN (`+db.Placeholders(len(sent))+`) AND state <> 'sent'`, args...); err != nil {
 				return err
 			}
 			st.sent.Add(int64(len(sent)))

@@ -165,7 +165,7 @@ func (s *Service) expandIn(ctx context.Context, q db.Querier, ids []string, now 
 	for i, ev := range evs {
 		handled[i] = ev.ID
 	}
-	_, err = q.ExecContext(ctx, `UPDATE outbox SET delivered_at = ?, attempts = attempts + 1 WHERE id IN (`+placeholders(len(handled))+`)`,
+	_, err = q.ExecContext(ctx, `UPDATE outbox SET delivered_at = ?, attempts = attempts + 1 WHERE id IN (`+db.Placeholders(len(handled))+`)`,
 		append([]any{now}, anys(handled)...)...)
 	if err != nil {
 		return 0, err
@@ -178,7 +178,7 @@ func (s *Service) expandIn(ctx context.Context, q db.Querier, ids []string, now 
 // order of ids.
 func lockEvents(ctx context.Context, q db.Querier, ids []string) ([]event, error) {
 	rows, err := q.QueryContext(ctx, `SELECT id, topic, object_id, payload, created_at FROM outbox
-		WHERE id IN (`+placeholders(len(ids))+`) AND delivered_at IS NULL`+skipLocked(q), anys(ids)...)
+		WHERE id IN (`+db.Placeholders(len(ids))+`) AND delivered_at IS NULL`+skipLocked(q), anys(ids)...)
 	if err != nil {
 		return nil, err
 	}

@@ -2,7 +2,6 @@ package notify
 
 import (
 	"context"
-	"strings"
 	"time"
 
 	"yiwang/internal/db"
@@ -57,7 +56,7 @@ func loadApplicants(ctx context.Context, q db.Querier, caseIDs []string) (map[st
 		return out, nil
 	}
 	rows, err := q.QueryContext(ctx, `SELECT c.id, c.case_no, c.item_name, c.applicant_kind, c.applicant_person_id, c.applicant_company_id, co.name
-		FROM cases c LEFT JOIN companies co ON co.id = c.applicant_company_id WHERE c.id IN (`+placeholders(len(caseIDs))+`)`, anys(caseIDs)...)
+		FROM cases c LEFT JOIN companies co ON co.id = c.applicant_company_id WHERE c.id IN (`+db.Placeholders(len(caseIDs))+`)`, anys(caseIDs)...)
 	if err != nil {
 		return nil, err
 	}
@@ -99,7 +98,7 @@ func audiencesOf(ctx context.Context, q db.Querier, applicants []applicantOf, at
 		}
 	}
 	if len(persons) > 0 {
-		in := placeholders(len(persons))
+		in := db.Placeholders(len(persons))
 		if err := readAudiences(ctx, q, out.persons,
 			`SELECT person_id, id FROM accounts WHERE kind = 'person' AND disabled = ? AND person_id IN (`+in+`) ORDER BY person_id, id`,
 			`SELECT id, id, name, phone_masked, email_masked FROM people WHERE id IN (`+in+`)`,
@@ -108,7 +107,7 @@ func audiencesOf(ctx context.Context, q db.Querier, applicants []applicantOf, at
 		}
 	}
 	if len(companies) > 0 {
-		valid := ` g.company_id IN (` + placeholders(len(companies)) + `) AND g.valid_from <= ? AND (g.valid_to IS NULL OR g.valid_to > ?)`
+		valid := ` g.company_id IN (` + db.Placeholders(len(companies)) + `) AND g.valid_from <= ? AND (g.valid_to IS NULL OR g.valid_to > ?)`
 		args := append(anys(companies), at, at)
 		if err := readAudiences(ctx, q, out.companies,
 			`SELECT g.company_id, a.id FROM accounts a JOIN company_agents g ON g.company_id = a.company_id AND g.person_id = a.person_id
@@ -158,11 +157,6 @@ func readAudiences(ctx context.Context, q db.Querier, m map[string]*audience, ac
 		}
 	}
 	return prows.Err()
-}
-
-// placeholders is the `?, ?, …` of an IN list of n values.
-func placeholders(n int) string {
-	return strings.TrimSuffix(strings.Repeat("?, ", n), ", ")
 }
 
 func anys[T any](vs []T) []any {
